@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 
 @pytest.fixture(autouse=True)
-def isolation(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+def isolation(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> Path:
     """Point every location the tool reads or writes at a fresh temporary folder."""
     home = tmp_path_factory.mktemp("home")
     for name in list(os.environ):
@@ -26,7 +27,7 @@ def isolation(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.Monk
     monkeypatch.setenv("COLUMNS", "100")
     # The "machine's zone" for the default timezone; not UTC, so that UTC assumptions show.
     monkeypatch.setenv("TZ", "America/Chicago")
-    yield home
+    return home
 
 
 @pytest.fixture

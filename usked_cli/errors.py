@@ -35,7 +35,7 @@ class OperationalError(UskedError):
 
 
 class InputError(UskedError):
-    """Invalid usage or input: a bad value, an unreadable file, a feed that is not a calendar (exit 2)."""
+    """Invalid usage or input: a bad value, an unreadable file, a non-calendar feed (exit 2)."""
 
     exit_code = EXIT_USAGE
 

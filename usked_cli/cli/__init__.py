@@ -1,0 +1,1 @@
+"""The Typer command tree: thin modules that parse, call plain functions, and render."""

@@ -1,0 +1,153 @@
+"""The root command: global options, the command tree, and the one place errors become exit codes.
+
+Every module under `usked_cli/cli/` is imported here at start-up, so each keeps its top level to
+typer and the standard library and imports heavy modules inside its commands.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from typer.core import TyperGroup
+
+from usked_cli import __version__
+from usked_cli.cli import assignments, config_cmd, feeds
+from usked_cli.cli.context import AppContext
+from usked_cli.errors import EXIT_FAILURE, EXIT_INTERRUPTED, UskedError
+from usked_cli.render import Output
+
+EXIT_CODES_HELP = """\
+Exit codes: 0 success (also when nothing matched); 1 operational failure (network, Zoom error,
+partial failure of a bulk job); 2 invalid usage, input or configuration; 3 the named thing does
+not exist; 4 refused by the organization's policy (e.g. the host-link window is not open);
+130 interrupted (Ctrl-C).
+"""
+
+ROOT_HELP = f"""\
+uSked assignments and Zoom host users from the terminal.
+
+Lists users' assignments from their uSked iCalendar feeds (cached for offline use) with Zoom
+markers and invite links, hands out host links once the lead-time window opens, and helps admins
+keep Zoom host users apart (padding) and generically named.
+
+Examples:
+
+```
+usked feeds add maria webcal://acme.usked.com/ical/…
+usked sync && usked assignments list --zoom-only
+xdg-open "$(usked invite 104233)"
+usked assignments list --ics examples/sample-feed.ics
+```
+
+Settings: config.toml (`usked config path`), overridden by USKED_* environment variables
+(e.g. USKED_ORG__PADDING_MINUTES=15), overridden by flags. USKED_DEBUG=1 shows tracebacks.
+
+{EXIT_CODES_HELP}"""
+
+
+def _debug() -> bool:
+    return os.environ.get("USKED_DEBUG", "") not in ("", "0")
+
+
+class UskedGroup(TyperGroup):
+    """Maps UskedError to `error: …` / `hint: …` on stderr and its exit code; never a traceback."""
+
+    def invoke(self, ctx: Any) -> Any:
+        try:
+            return super().invoke(ctx)
+        except UskedError as exc:
+            if _debug():
+                raise
+            out = ctx.obj.out if isinstance(ctx.obj, AppContext) else Output()
+            out.error(exc.message, exc.hint)
+            raise typer.Exit(exc.exit_code) from None
+        except KeyboardInterrupt:
+            typer.echo("interrupted", err=True)
+            raise typer.Exit(EXIT_INTERRUPTED) from None
+        except (typer.Exit, typer.Abort, BrokenPipeError):
+            raise
+        except Exception as exc:
+            # Click's own usage errors carry their exit code and message; let them through.
+            from typer._click.exceptions import ClickException
+
+            if isinstance(exc, ClickException) or _debug():
+                raise
+            typer.echo(f"error: internal error: {type(exc).__name__}: {exc}", err=True)
+            typer.echo(
+                "hint: run again with USKED_DEBUG=1 for the traceback, and report it", err=True
+            )
+            raise typer.Exit(EXIT_FAILURE) from None
+        finally:
+            if isinstance(ctx.obj, AppContext):
+                ctx.obj.close()
+
+
+app = typer.Typer(
+    name="usked",
+    cls=UskedGroup,
+    help=ROOT_HELP,
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    pretty_exceptions_show_locals=False,
+    rich_markup_mode="markdown",
+    context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
+)
+
+
+def _print_version(value: bool) -> None:
+    if value:
+        typer.echo(f"usked {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def root(
+    ctx: typer.Context,
+    config: Annotated[
+        Path | None,
+        typer.Option(
+            "--config",
+            "-c",
+            metavar="PATH",
+            help="Config file (default: $USKED_CONFIG, else config.toml in the user config dir).",
+        ),
+    ] = None,
+    timezone: Annotated[
+        str | None,
+        typer.Option(
+            "--timezone",
+            "--tz",
+            metavar="ZONE",
+            help="Display timezone, an IANA name (overrides the `timezone` setting).",
+        ),
+    ] = None,
+    verbose: Annotated[
+        bool, typer.Option("--verbose", "-v", help="More detail on stderr (never secrets).")
+    ] = False,
+    no_color: Annotated[
+        bool, typer.Option("--no-color", help="No colour, even on a terminal.")
+    ] = False,
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", "-V", callback=_print_version, is_eager=True, help="Print the version."
+        ),
+    ] = False,
+) -> None:
+    obj = ctx.obj if isinstance(ctx.obj, AppContext) else AppContext()
+    obj.config_flag = config if config is not None else obj.config_flag
+    obj.timezone_flag = timezone if timezone is not None else obj.timezone_flag
+    obj.verbose = verbose or obj.verbose
+    obj.no_color = no_color or obj.no_color
+    ctx.obj = obj
+
+
+app.add_typer(config_cmd.app, name="config")
+app.add_typer(feeds.app, name="feeds")
+feeds.register_sync(app)
+app.add_typer(assignments.app, name="assignments")
+assignments.register_invite(app)

@@ -1,0 +1,96 @@
+"""What every command gets from the root: global options, the clock, and lazily built services.
+
+Commands take their dependencies from here (`ctx.obj`), never from module globals, so tests hand in
+a frozen clock and a fake Zoom transport through `CliRunner.invoke(app, args, obj=AppContext(...))`.
+Everything heavy (pydantic-settings, httpx, the Zoom client) is built on first use only.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import typer
+
+from usked_cli.config.sources import Basics, load_basics
+from usked_cli.render import Output
+
+if TYPE_CHECKING:
+    from usked_cli.config.model import Settings
+    from usked_cli.store import Workspace
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass
+class AppContext:
+    config_flag: Path | None = None
+    timezone_flag: str | None = None
+    verbose: bool = False
+    no_color: bool = False
+    # The clock: commands never call datetime.now() themselves.
+    now: Callable[[], datetime] = utc_now
+    # Tests: an httpx transport standing in for Zoom's and the feeds' hosts.
+    zoom_transport: Any = None
+    feed_transport: Any = None
+    # Tests: an async sleep for the Zoom client and --wait (never sleep for real in tests).
+    sleep: Any = None
+    _basics: Basics | None = field(default=None, repr=False)
+    _settings: Settings | None = field(default=None, repr=False)
+    _output: Output | None = field(default=None, repr=False)
+    _workspace: Workspace | None = field(default=None, repr=False)
+
+    @property
+    def out(self) -> Output:
+        if self._output is None:
+            self._output = Output(no_color=self.no_color, verbose=self.verbose)
+        return self._output
+
+    def basics(self) -> Basics:
+        """Config path, display timezone and data dir, without loading pydantic (listing path)."""
+        if self._basics is None:
+            self._basics = load_basics(self.config_flag, self.timezone_flag)
+        return self._basics
+
+    def settings(self) -> Settings:
+        """Every setting, validated (flags > environment > file > defaults)."""
+        if self._settings is None:
+            from usked_cli.config.model import load_settings
+
+            self._settings = load_settings(self.config_flag, timezone_flag=self.timezone_flag)
+        return self._settings
+
+    def config_path(self) -> Path:
+        from usked_cli.config.sources import resolve_config_path
+
+        return resolve_config_path(self.config_flag)
+
+    def workspace(self) -> Workspace:
+        if self._workspace is None:
+            from usked_cli.store import Workspace
+
+            self._workspace = Workspace.open(self.basics().data_dir)
+        return self._workspace
+
+    def forget_settings(self) -> None:
+        """After a config write, the next read sees the new file."""
+        self._basics = None
+        self._settings = None
+
+    def close(self) -> None:
+        if self._workspace is not None:
+            self._workspace.close()
+            self._workspace = None
+
+
+def app_context(ctx: typer.Context) -> AppContext:
+    """The AppContext of the root command (created by the root callback)."""
+    root = ctx.find_root()
+    if not isinstance(root.obj, AppContext):
+        root.obj = AppContext()
+    return root.obj

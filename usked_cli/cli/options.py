@@ -1,0 +1,21 @@
+"""Options shared by many commands, as Annotated aliases (one definition, one help text)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+JsonOpt = Annotated[
+    bool,
+    typer.Option(
+        "--json", help="Print JSON on stdout (an array for lists, an object for reports)."
+    ),
+]
+CsvOpt = Annotated[bool, typer.Option("--csv", help="Print CSV with a header row on stdout.")]
+YesOpt = Annotated[
+    bool,
+    typer.Option(
+        "--yes", "-y", help="Do not ask for confirmation (needed when not on a terminal)."
+    ),
+]

@@ -1,0 +1,1 @@
+"""Settings: `sources` (file/env rules, no pydantic), `model` (pydantic-settings), `writer`."""

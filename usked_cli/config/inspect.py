@@ -1,0 +1,188 @@
+"""Settings by dotted key: what `config show/set/unset` and `admin settings` do."""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, SecretStr
+
+from usked_cli.config import sources
+from usked_cli.config.model import Settings, setting_keys, validate_document
+from usked_cli.config.writer import Document, set_key, unset_key, update_config
+from usked_cli.errors import ConfigError
+
+MASK = "********"
+
+
+def is_secret_key(key: str) -> bool:
+    return key in sources.SECRET_KEYS
+
+
+def masked(key: str, value: Any) -> Any:
+    if isinstance(value, SecretStr):
+        value = value.get_secret_value()
+    if is_secret_key(key):
+        return MASK if value else ""
+    return value
+
+
+@dataclass(frozen=True)
+class EffectiveSettings:
+    config_path: Path
+    nested: dict[str, Any]  # the settings as one JSON object, secrets masked
+    values: dict[str, Any]  # dotted key -> value, secrets masked
+    origins: dict[
+        str, str
+    ]  # dotted key -> "flag" | "env USKED_..." | "file" | "default" | "plan …"
+
+    def rows(self) -> list[dict[str, Any]]:
+        return [
+            {
+                "key": key,
+                "value": ",".join(value) if isinstance(value, list) else value,
+                "source": self.origins[key],
+            }
+            for key, value in self.values.items()
+        ]
+
+    def as_json(self) -> dict[str, Any]:
+        return {"config_file": str(self.config_path), **self.nested}
+
+
+def _flatten(value: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
+    flat: dict[str, Any] = {}
+    for name, item in value.items():
+        if isinstance(item, dict):
+            flat.update(_flatten(item, f"{prefix}{name}."))
+        else:
+            flat[prefix + name] = item
+    return flat
+
+
+def effective_settings(
+    settings: Settings, *, config_path: Path, flags: Mapping[str, Any]
+) -> EffectiveSettings:
+    """Every setting in effect, with its origin; rate limits spelled out from the plan."""
+    nested = settings.model_dump(mode="json")
+    nested["zoom"]["client_secret"] = masked("zoom.client_secret", settings.zoom.client_secret)
+    nested["zoom"]["plan"] = settings.zoom.effective_plan
+    nested["zoom"]["rate_limits"] = settings.zoom.effective_rate_limits()
+    document = sources.read_toml(config_path)
+    values = _flatten(nested)
+    origins = {key: _origin(key, document, flags) for key in values}
+    if settings.zoom.rate_limits is None:
+        for category in settings.zoom.effective_rate_limits():
+            origins[f"zoom.rate_limits.{category}"] = f"plan {settings.zoom.plan}"
+    return EffectiveSettings(config_path=config_path, nested=nested, values=values, origins=origins)
+
+
+def _origin(key: str, document: Mapping[str, Any], flags: Mapping[str, Any]) -> str:
+    parts = key.split(".")
+    if parts[0] in flags:
+        return "flag"
+    for depth in range(len(parts), 0, -1):
+        name = sources.ENV_NESTED_DELIMITER.join(parts[:depth]).upper()
+        if sources.env_lookup(name) is not None:
+            return f"env {sources.ENV_PREFIX}{name}"
+    node: Any = document
+    for part in parts:
+        if not isinstance(node, dict) or part not in node:
+            return "default"
+        node = node[part]
+    return "file"
+
+
+def check_key(key: str) -> None:
+    """Refuse a dotted key the model does not know, suggesting the closest ones."""
+    if key.startswith("feeds.") and len(key) > len("feeds."):
+        return
+    known = setting_keys()
+    known_leaves = set(known) | {
+        "zoom.rate_limits.light",
+        "zoom.rate_limits.medium",
+        "zoom.rate_limits.heavy",
+    }
+    known_leaves.discard("zoom.rate_limits")
+    if key not in known_leaves:
+        close = difflib.get_close_matches(key, sorted(known_leaves), n=3, cutoff=0.6)
+        hint = (
+            f"did you mean {' or '.join(close)}?"
+            if close
+            else "known keys: " + ", ".join(sorted(known_leaves))
+        )
+        raise ConfigError(f"unknown setting {key!r}", hint=hint)
+
+
+def _typed_value(settings: Settings, key: str) -> Any:
+    """The validated, typed value at `key` (so the TOML gets 15, not "15")."""
+    node: Any = settings
+    for part in key.split("."):
+        node = node[part] if isinstance(node, dict) else getattr(node, part)
+    if isinstance(node, SecretStr):
+        return node.get_secret_value()
+    if isinstance(node, Path):
+        return str(node)
+    if isinstance(node, BaseModel):
+        return node.model_dump()
+    return node
+
+
+@dataclass
+class SetResult:
+    message: str
+    notes: list[str] = field(default_factory=list)
+
+
+def set_setting(config_path: Path, key: str, value: Any) -> SetResult:
+    """Validate and write one setting. A refused value leaves the file untouched (exit 2)."""
+    check_key(key)
+
+    def change(document: Document) -> None:
+        set_key(document, key, value)
+        typed = _typed_value(validate_document(document, path=config_path), key)
+        set_key(document, key, typed)
+
+    update_config(config_path, change)
+    shown = MASK if is_secret_key(key) else repr(_read_back(config_path, key))
+    result = SetResult(f"set {key} = {shown} in {config_path}")
+    env_name = _overriding_env(key)
+    if env_name:
+        result.notes.append(f"note: {env_name} is set in the environment and overrides this value")
+    backup = config_path.with_name(config_path.name + ".bak")
+    if backup.exists():
+        result.notes.append(
+            f"note: comments are not kept on rewrite; the commented original is in {backup}"
+        )
+    return result
+
+
+def unset_setting(config_path: Path, key: str) -> str:
+    check_key(key)
+    removed = False
+
+    def change(document: Document) -> None:
+        nonlocal removed
+        removed = unset_key(document, key)
+
+    update_config(config_path, change)
+    return f"unset {key} in {config_path}" if removed else f"{key} was not set in {config_path}"
+
+
+def _read_back(config_path: Path, key: str) -> Any:
+    node: Any = sources.read_toml(config_path)
+    for part in key.split("."):
+        node = node.get(part) if isinstance(node, dict) else None
+    return node
+
+
+def _overriding_env(key: str) -> str | None:
+    parts = key.split(".")
+    for depth in range(len(parts), 0, -1):
+        name = sources.ENV_NESTED_DELIMITER.join(parts[:depth]).upper()
+        if sources.env_lookup(name) is not None:
+            return sources.ENV_PREFIX + name
+    return None

@@ -1,0 +1,318 @@
+"""The settings model (pydantic-settings): one definition of every setting, its type and range.
+
+Sources, highest first: command-line flags, environment (`USKED_` prefix, `__` nesting), the config
+file (TOML), defaults. The file is read by `sources.read_toml` (so a TOML error names the file) and
+handed to pydantic-settings as a source; validation errors become one line naming the key, where
+the bad value came from, and the problem.
+"""
+
+from __future__ import annotations
+
+import contextvars
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, Literal
+from zoneinfo import ZoneInfo
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+from pydantic_settings import (
+    BaseSettings,
+    InitSettingsSource,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+)
+
+from usked_cli.config import sources
+from usked_cli.errors import ConfigError
+
+PlanName = Literal["pro", "business", "custom"]
+
+# Zoom's per-second limits by plan and category (developers.zoom.us "Rate limits").
+PLAN_RATE_LIMITS: dict[str, dict[str, float]] = {
+    "pro": {"light": 30, "medium": 20, "heavy": 10},
+    "business": {"light": 80, "medium": 60, "heavy": 40},
+}
+
+
+class _Section(BaseModel):
+    # A typo in a key fails loudly instead of being ignored.
+    model_config = ConfigDict(extra="forbid", validate_default=True)
+
+
+class OrgSettings(_Section):
+    name: str = Field("", description="Organization name, used in generic host names ({org}).")
+    padding_minutes: int = Field(
+        10, ge=0, le=240, description="Minutes kept between two meetings on one Zoom host user."
+    )
+    host_link_lead_minutes: int = Field(
+        15, ge=0, le=1440, description="Minutes before the start when the host link is handed out."
+    )
+    host_name_template: str = Field(
+        "{org} Host {letter}",
+        description="Generic host-user name: {org}, {letter} (A..Z, AA..) or {n} / {n:02}.",
+    )
+
+    @field_validator("host_name_template")
+    @classmethod
+    def _template(cls, value: str) -> str:
+        from usked_cli.rules.names import validate_template
+
+        validate_template(value)
+        return value
+
+
+class RateLimits(_Section):
+    light: float = Field(gt=0, le=10_000)
+    medium: float = Field(gt=0, le=10_000)
+    heavy: float = Field(gt=0, le=10_000)
+
+
+class ZoomSettings(_Section):
+    account_id: str = ""
+    client_id: str = ""
+    client_secret: SecretStr = SecretStr("")
+    api_url: str = "https://api.zoom.us/v2"
+    oauth_url: str = "https://zoom.us/oauth/token"
+    host_users: list[str] = Field(
+        default_factory=list, description="Email globs: the pool of Zoom host users."
+    )
+    max_concurrent_meetings: int = Field(
+        1, ge=1, le=2, description="Meetings one host user may run at once (2 on Business and up)."
+    )
+    plan: PlanName = "pro"
+    rate_limits: RateLimits | None = None
+    rate_share: float = Field(
+        0.8, ge=0.05, le=1.0, description="Part of the account's rate limit this tool may use."
+    )
+
+    @field_validator("api_url", "oauth_url")
+    @classmethod
+    def _http_url(cls, value: str) -> str:
+        from urllib.parse import urlsplit
+
+        parts = urlsplit(value)
+        if parts.scheme not in ("https", "http") or not parts.hostname:
+            raise ValueError(f"{value!r} is not an http(s) URL")
+        return value.rstrip("/")
+
+    @field_validator("host_users", mode="before")
+    @classmethod
+    def _comma_separated(cls, value: Any) -> Any:
+        # `USKED_ZOOM__HOST_USERS=a*@x.org,b@x.org` reads naturally; JSON arrays still work.
+        if isinstance(value, str):
+            return [part.strip() for part in value.split(",") if part.strip()]
+        return value
+
+    @model_validator(mode="after")
+    def _custom_plan(self) -> ZoomSettings:
+        if self.plan == "custom" and self.rate_limits is None:
+            raise ValueError('plan = "custom" needs zoom.rate_limits {light, medium, heavy}')
+        return self
+
+    def effective_rate_limits(self) -> dict[str, float]:
+        """Requests per second by category; explicit `rate_limits` win (they imply "custom")."""
+        if self.rate_limits is not None:
+            return self.rate_limits.model_dump()
+        return dict(PLAN_RATE_LIMITS[self.plan])
+
+    @property
+    def effective_plan(self) -> PlanName:
+        return "custom" if self.rate_limits is not None else self.plan
+
+
+# The parsed config file, handed to the settings source below for one construction.
+_FILE_DOCUMENT: contextvars.ContextVar[dict[str, Any]] = contextvars.ContextVar("usked_file_doc")
+_USE_ENVIRONMENT: contextvars.ContextVar[bool] = contextvars.ContextVar(
+    "usked_use_env", default=True
+)
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix=sources.ENV_PREFIX,
+        env_nested_delimiter=sources.ENV_NESTED_DELIMITER,
+        env_ignore_empty=True,
+        extra="forbid",
+        validate_default=True,
+    )
+
+    timezone: str = Field(
+        default_factory=sources.default_timezone_name,
+        description="IANA zone for display and for floating times; default the machine's zone.",
+    )
+    data_dir: Path = Field(
+        default_factory=sources.default_data_dir, description="Workspace (SQLite) folder."
+    )
+    org: OrgSettings = Field(default_factory=lambda: OrgSettings())
+    zoom: ZoomSettings = Field(default_factory=lambda: ZoomSettings())
+    feeds: dict[str, str] = Field(
+        default_factory=dict, description="User name -> iCalendar URL or .ics path."
+    )
+
+    @field_validator("timezone")
+    @classmethod
+    def _zone(cls, value: str) -> str:
+        sources.parse_timezone(value)
+        return value
+
+    @field_validator("data_dir")
+    @classmethod
+    def _expand(cls, value: Path) -> Path:
+        return value.expanduser()
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        file_settings = InitSettingsSource(settings_cls, _FILE_DOCUMENT.get({}))
+        if not _USE_ENVIRONMENT.get():
+            return (init_settings, file_settings)
+        return (init_settings, env_settings, file_settings)
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return sources.parse_timezone(self.timezone)
+
+
+@contextmanager
+def _sources(document: dict[str, Any], *, use_environment: bool) -> Iterator[None]:
+    doc_token = _FILE_DOCUMENT.set(document)
+    env_token = _USE_ENVIRONMENT.set(use_environment)
+    try:
+        yield
+    finally:
+        _FILE_DOCUMENT.reset(doc_token)
+        _USE_ENVIRONMENT.reset(env_token)
+
+
+def load_settings(
+    config_flag: Path | None = None,
+    *,
+    timezone_flag: str | None = None,
+    overrides: Mapping[str, Any] | None = None,
+) -> Settings:
+    """Every setting, validated: flags > environment > file > defaults."""
+    path = sources.resolve_config_path(config_flag)
+    document = sources.read_toml(path)
+    flags: dict[str, Any] = dict(overrides or {})
+    if timezone_flag is not None:
+        flags["timezone"] = timezone_flag
+    with _sources(document, use_environment=True):
+        try:
+            return Settings(**flags)
+        except ValidationError as exc:
+            raise ConfigError(
+                describe_validation_error(exc, path=path, flags=flags, use_environment=True),
+                hint="see config.example.toml for every setting and its range",
+            ) from None
+
+
+def validate_document(document: dict[str, Any], *, path: Path) -> Settings:
+    """Validate a config document alone (no environment, no flags): what the writer checks."""
+    with _sources(document, use_environment=False):
+        try:
+            return Settings()
+        except ValidationError as exc:
+            raise ConfigError(
+                describe_validation_error(exc, path=path, flags={}, use_environment=False)
+            ) from None
+
+
+def describe_validation_error(
+    exc: ValidationError,
+    *,
+    path: Path,
+    flags: Mapping[str, Any],
+    use_environment: bool,
+) -> str:
+    """One line: where the value came from, the dotted key, the problem (and how many more)."""
+    errors = exc.errors(include_url=False, include_input=True)
+    first = errors[0]
+    loc = [str(part) for part in first["loc"]]
+    key = ".".join(loc) or "(document)"
+    problem = _problem(first, loc)
+    where = _origin(loc, path=path, flags=flags, use_environment=use_environment)
+    more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
+    return f"{where}: {key}: {problem}{more}"
+
+
+def _origin(loc: list[str], *, path: Path, flags: Mapping[str, Any], use_environment: bool) -> str:
+    if loc and loc[0] in flags:
+        return f"--{loc[0].replace('_', '-')}"
+    if use_environment:
+        # The longest environment variable that covers the key (USKED_ZOOM__HOST_USERS for .0).
+        for depth in range(len(loc), 0, -1):
+            name = sources.ENV_NESTED_DELIMITER.join(loc[:depth]).upper()
+            if sources.env_lookup(name) is not None:
+                return f"environment variable {sources.ENV_PREFIX}{name}"
+    return f"config file {path}"
+
+
+def _problem(error: Any, loc: list[str]) -> str:
+    kind = error["type"]
+    if kind == "extra_forbidden":
+        section = _section_model(loc[:-1])
+        valid = ", ".join(sorted(section.model_fields)) if section else ""
+        return f"unknown setting (valid here: {valid})" if valid else "unknown setting"
+    message = str(error["msg"])
+    message = message.removeprefix("Value error, ")
+    shown = error.get("input")
+    if kind != "missing" and not isinstance(shown, dict | list) and loc[-1:] != ["client_secret"]:
+        return f"{message} (got {shown!r})"
+    return message
+
+
+def _section_model(loc: list[str]) -> type[BaseModel] | None:
+    model: type[BaseModel] = Settings
+    for part in loc:
+        field = model.model_fields.get(part)
+        if field is None:
+            return None
+        annotation = field.annotation
+        if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+            model = annotation
+        else:
+            # `rate_limits: RateLimits | None`
+            args = getattr(annotation, "__args__", ())
+            models = [a for a in args if isinstance(a, type) and issubclass(a, BaseModel)]
+            if not models:
+                return None
+            model = models[0]
+    return model
+
+
+def setting_keys() -> list[str]:
+    """Every dotted key a config file may hold (feeds.<user> stands for the feeds table)."""
+    keys: list[str] = []
+
+    def walk(model: type[BaseModel], prefix: str) -> None:
+        for name, field in model.model_fields.items():
+            annotation = field.annotation
+            nested = annotation if isinstance(annotation, type) else None
+            args = getattr(annotation, "__args__", ())
+            for arg in args:
+                if isinstance(arg, type) and issubclass(arg, BaseModel):
+                    nested = arg
+            if nested is not None and issubclass(nested, BaseModel):
+                walk(nested, f"{prefix}{name}.")
+            elif name == "feeds" and not prefix:
+                keys.append("feeds.<user>")
+            else:
+                keys.append(prefix + name)
+
+    walk(Settings, "")
+    return keys

@@ -1,0 +1,185 @@
+"""`usked sync`: fetch each user's feed, parse it, and swap the user's cached assignments.
+
+A feed that fails to fetch or parse keeps its previous assignments; its failure is recorded and
+reported, and the others go on. Fetches run on a few threads (they wait on the network); parsing
+and the SQLite writes happen on the calling thread, one user at a time.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Mapping
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING, Literal
+from zoneinfo import ZoneInfo
+
+from usked_cli.errors import UskedError
+from usked_cli.feeds.fetch import Fetched, describe_source, fetch, is_url, new_http_client
+from usked_cli.store import FeedState, Workspace
+
+if TYPE_CHECKING:
+    import httpx
+
+    from usked_cli.feeds.ical import ParseResult
+
+# Recurring events are stored expanded over this horizon around the sync; a listing outside it
+# expands them again from the stored feed (see usked_cli.assignments).
+HORIZON_PAST = timedelta(days=62)
+HORIZON_FUTURE = timedelta(days=400)
+# A feed that answers 304 for weeks still needs its recurrences expanded further ahead.
+HORIZON_SLACK = timedelta(days=7)
+FETCH_THREADS = 4
+
+
+@dataclass
+class SyncOutcome:
+    user: str
+    status: Literal["updated", "unchanged", "failed"]
+    assignments: int = 0
+    events: int = 0
+    warnings: list[str] = field(default_factory=list)
+    error: str | None = None
+
+    def as_json(self) -> dict[str, object]:
+        return {
+            "user": self.user,
+            "status": self.status,
+            "assignments": self.assignments,
+            "events": self.events,
+            "warnings": self.warnings,
+            "error": self.error,
+        }
+
+
+def sync_horizon(now: datetime) -> tuple[datetime, datetime]:
+    return now - HORIZON_PAST, now + HORIZON_FUTURE
+
+
+def sync_feeds(
+    workspace: Workspace,
+    feeds: Mapping[str, str],
+    *,
+    now: datetime,
+    default_tz: ZoneInfo,
+    transport: httpx.BaseTransport | None = None,
+    on_done: Callable[[int, int, SyncOutcome], None] | None = None,
+) -> list[SyncOutcome]:
+    """Sync every (user, source); `on_done(i, n, outcome)` reports progress as each finishes."""
+    states = {state.user: state for state in workspace.feed_states()}
+    outcomes: list[SyncOutcome] = []
+    client = new_http_client(transport) if any(is_url(s) for s in feeds.values()) else None
+    try:
+        for index, (user, source, result) in enumerate(_fetch_all(feeds, states, client), start=1):
+            outcome = _store(workspace, user, source, result, states.get(user), now, default_tz)
+            outcomes.append(outcome)
+            if on_done is not None:
+                on_done(index, len(feeds), outcome)
+    finally:
+        if client is not None:
+            client.close()
+    return outcomes
+
+
+def _fetch_all(
+    feeds: Mapping[str, str], states: Mapping[str, FeedState], client: httpx.Client | None
+) -> Iterator[tuple[str, str, Fetched | UskedError]]:
+    """(user, source, what the fetch gave) in the order given, fetching ahead on threads."""
+
+    def one(user: str, source: str) -> Fetched:
+        state = states.get(user)
+        # A changed source is a new feed: its old validators mean nothing.
+        same = state is not None and state.source == source and state.last_error is None
+        return fetch(
+            source,
+            etag=state.etag if same and state else None,
+            last_modified=state.last_modified if same and state else None,
+            client=client,
+        )
+
+    with ThreadPoolExecutor(max_workers=min(FETCH_THREADS, max(1, len(feeds)))) as pool:
+        futures: list[tuple[str, str, Future[Fetched]]] = [
+            (user, source, pool.submit(one, user, source)) for user, source in feeds.items()
+        ]
+        for user, source, future in futures:
+            try:
+                yield user, source, future.result()
+            except UskedError as exc:
+                yield user, source, exc
+
+
+def _store(
+    workspace: Workspace,
+    user: str,
+    source: str,
+    result: Fetched | UskedError,
+    state: FeedState | None,
+    now: datetime,
+    default_tz: ZoneInfo,
+) -> SyncOutcome:
+    stamp = now.astimezone(UTC).isoformat(timespec="seconds")
+    if isinstance(result, UskedError):
+        workspace.record_failure(user, source=source, error=result.message, attempted_at=stamp)
+        return SyncOutcome(user, "failed", error=result.message)
+    horizon = sync_horizon(now)
+    body = result.body
+    if result.status == "unchanged":
+        stored_end = state.horizon_end if state else None
+        if stored_end is not None and stored_end >= (horizon[1] - HORIZON_SLACK).timestamp():
+            workspace.mark_unchanged(user, synced_at=stamp)
+            return SyncOutcome(
+                user,
+                "unchanged",
+                assignments=state.assignment_count if state else 0,
+                events=state.event_count if state else 0,
+            )
+        body = workspace.feed_body(user)  # unchanged, but its expansion is due to move on
+    if body is None:
+        # A 304 for a feed we hold no copy of: ask again without validators next time.
+        error = "the server said unchanged, but no copy of the feed is cached; sync again"
+        workspace.record_failure(user, source=source, error=error, attempted_at=stamp)
+        return SyncOutcome(user, "failed", error=error)
+    try:
+        parsed = _parse(body, user=user, source=source, horizon=horizon, default_tz=default_tz)
+    except UskedError as exc:
+        workspace.record_failure(user, source=source, error=exc.message, attempted_at=stamp)
+        return SyncOutcome(user, "failed", error=exc.message)
+    workspace.replace_assignments(
+        user,
+        parsed.assignments,
+        source=source,
+        body=body,
+        etag=result.etag,
+        last_modified=result.last_modified,
+        synced_at=stamp,
+        horizon=horizon,
+        event_count=parsed.event_count,
+        calendar_tz=parsed.calendar_tz,
+    )
+    return SyncOutcome(
+        user,
+        "updated",
+        assignments=len(parsed.assignments),
+        events=parsed.event_count,
+        warnings=parsed.warnings,
+    )
+
+
+def _parse(
+    body: bytes,
+    *,
+    user: str,
+    source: str,
+    horizon: tuple[datetime, datetime],
+    default_tz: ZoneInfo,
+) -> ParseResult:
+    from usked_cli.feeds.ical import parse_feed
+
+    return parse_feed(
+        body,
+        user=user,
+        window_start=horizon[0],
+        window_end=horizon[1],
+        default_tz=default_tz,
+        source=describe_source(source),
+    )
