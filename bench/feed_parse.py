@@ -43,8 +43,10 @@ CHICAGO_VTIMEZONE = [
     "END:VTIMEZONE",
 ]
 LANGUAGES = ["Spanish", "ASL", "Vietnamese", "Somali", "Arabic", "Mandarin", "Russian", "Hmong"]
-WINDOW_START = datetime(2025, 1, 1, tzinfo=UTC)
-WINDOW_END = datetime(2026, 1, 1, tzinfo=UTC)
+# The sync horizon (usked_cli.feeds.sync): 62 days back, 400 ahead of a sync on 1 March 2025.
+SYNC_AT = datetime(2025, 3, 1, tzinfo=UTC)
+WINDOW_START = SYNC_AT - timedelta(days=62)
+WINDOW_END = SYNC_AT + timedelta(days=400)
 
 
 def fold(line: str) -> list[str]:
@@ -71,7 +73,11 @@ def escape(text: str) -> str:
 
 
 def generate_feed(events: int, seed: int = 1042) -> bytes:
-    """A uSked-like feed: `events` VEVENTs, one in 20 a weekly series with one EXDATE."""
+    """A uSked-like feed: `events` VEVENTs, one in 20 a weekly series with one EXDATE.
+
+    Half the series end after a few weeks (COUNT); the other half never end, so they expand
+    over the whole window, the worst case for the recurrence library.
+    """
     rng = random.Random(seed)
     lines = [
         "BEGIN:VCALENDAR",
@@ -110,8 +116,9 @@ def generate_feed(events: int, seed: int = 1042) -> bytes:
         ]
         if number % 20 == 0:
             skipped = start + timedelta(weeks=2)
+            ending = f";COUNT={rng.randrange(4, 12)}" if number % 40 == 0 else ""
             lines += [
-                f"RRULE:FREQ=WEEKLY;COUNT={rng.randrange(4, 12)}",
+                f"RRULE:FREQ=WEEKLY{ending}",
                 f"EXDATE;TZID=America/Chicago:{skipped.strftime(fmt)}",
             ]
         lines.append("END:VEVENT")

@@ -107,7 +107,7 @@ class Output:
             self.tsv(columns, rows)
 
     def tsv(self, columns: Sequence[Column], rows: Iterable[Row]) -> None:
-        write = self.stdout.write
+        lines = []
         for row in rows:
             cells = []
             for column in columns:
@@ -115,7 +115,9 @@ class Output:
                 cell = column.plain(value, row) if column.plain else _text(value)
                 # A tab or newline inside a value would break the line's columns.
                 cells.append(cell.replace("\t", " ").replace("\r", " ").replace("\n", " "))
-            write("\t".join(cells) + "\n")
+            lines.append("\t".join(cells) + "\n")
+        # One write: stdout may be unbuffered, and a syscall per row adds up over thousands.
+        self.stdout.write("".join(lines))
 
     def csv(self, columns: Sequence[Column], rows: Iterable[Row]) -> None:
         import csv

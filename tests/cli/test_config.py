@@ -117,11 +117,26 @@ def test_light_reader_agrees_with_the_model(
     write(config_file, file_text)
     for name, value in env.items():
         monkeypatch.setenv(name, value)
-    basics = load_basics(None, flag, validate=False)
-    settings = load_settings(None, timezone_flag=flag)
-    assert basics.timezone_name == settings.timezone
-    assert basics.data_dir == settings.data_dir
-    assert basics.config_path == config_file
+    for _ in range(2):  # the first call writes the snapshot, the second reads it
+        basics = load_basics(None, flag)
+        settings = load_settings(None, timezone_flag=flag)
+        assert basics.timezone_name == settings.timezone
+        assert basics.data_dir == settings.data_dir
+        assert basics.host_link_lead_minutes == settings.org.host_link_lead_minutes
+        assert basics.config_path == config_file
+
+
+def test_snapshot_follows_file_and_environment_changes(
+    config_file: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    write(config_file, "[org]\nhost_link_lead_minutes = 20\n")
+    assert load_basics().host_link_lead_minutes == 20
+    write(config_file, "[org]\nhost_link_lead_minutes = 30\n# edited\n")
+    assert load_basics().host_link_lead_minutes == 30
+    monkeypatch.setenv("USKED_ORG__HOST_LINK_LEAD_MINUTES", "45")
+    assert load_basics().host_link_lead_minutes == 45
+    monkeypatch.setenv("TZ", "Europe/Paris")
+    assert load_basics().timezone_name == "Europe/Paris"
 
 
 # --- the writer ------------------------------------------------------------------------------

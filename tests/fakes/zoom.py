@@ -41,6 +41,7 @@ import random
 import secrets
 import selectors
 import signal
+import socket
 import sys
 import threading
 import time
@@ -49,7 +50,7 @@ from collections.abc import Callable, Coroutine, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, Literal, TypeVar
+from typing import Any, Literal, TypedDict, TypeVar
 from urllib.parse import parse_qsl, unquote, urlsplit
 
 import httpx
@@ -78,9 +79,7 @@ class _VirtualSelector(selectors.BaseSelector):
         self._loop = loop
         self._real = selectors.DefaultSelector()
 
-    def register(
-        self, fileobj: Any, events: int, data: Any = None
-    ) -> selectors.SelectorKey:
+    def register(self, fileobj: Any, events: int, data: Any = None) -> selectors.SelectorKey:
         return self._real.register(fileobj, events, data)
 
     def unregister(self, fileobj: Any) -> selectors.SelectorKey:
@@ -244,6 +243,9 @@ class FakeRequest:
     query: Mapping[str, str]
     headers: Mapping[str, str]  # lower-case names
     body: bytes = b""
+    # When the request arrived (the fake's clock): what the rate limit counts. Taken before the
+    # simulated latency, so the server's own sleep jitter does not move requests in the window.
+    received_at: float | None = None
 
 
 @dataclass(frozen=True)
@@ -273,7 +275,9 @@ class PatchRecord:
     at: float
 
 
-FaultKind = Literal["status", "connect_error", "connect_timeout", "read_error", "read_timeout", "slow"]
+FaultKind = Literal[
+    "status", "connect_error", "connect_timeout", "read_error", "read_timeout", "slow"
+]
 
 
 @dataclass
@@ -359,6 +363,12 @@ class Fault:
         return cls("slow", delay=delay, method=method, path=path)
 
 
+class Credentials(TypedDict):
+    account_id: str
+    client_id: str
+    client_secret: str
+
+
 @dataclass
 class _Token:
     no: int
@@ -376,7 +386,9 @@ class _PageState:
 
 # --- the fake --------------------------------------------------------------------------------
 
-Route = Literal["list_users", "get_user", "patch_user", "list_meetings", "user_token", "get_meeting"]
+Route = Literal[
+    "list_users", "get_user", "patch_user", "list_meetings", "user_token", "get_meeting"
+]
 
 ROUTES: Mapping[Route, tuple[str, tuple[str, ...]]] = {
     # route: (category, scopes that allow it: classic, granular)
@@ -453,7 +465,7 @@ class FakeZoom:
 
     # --- setup -------------------------------------------------------------------------------
 
-    def credentials(self) -> dict[str, str]:
+    def credentials(self) -> Credentials:
         """account_id, client_id, client_secret: keyword arguments for ZoomClient."""
         return {
             "account_id": self.account_id,
@@ -494,9 +506,7 @@ class FakeZoom:
     ) -> list[FakeUser]:
         """`n` licensed users interp0001@acme.org ... named "Interpreter 1" ..."""
         return [
-            self.add_user(
-                f"{prefix}{i:04d}@{domain}", "Interpreter", str(i), type=type
-            )
+            self.add_user(f"{prefix}{i:04d}@{domain}", "Interpreter", str(i), type=type)
             for i in range(1, n + 1)
         ]
 
@@ -562,7 +572,9 @@ class FakeZoom:
         with self._lock:
             return Counter(p.user_id for p in self.patches)
 
-    def api_requests(self, method: str | None = None, path: str | None = None) -> list[LoggedRequest]:
+    def api_requests(
+        self, method: str | None = None, path: str | None = None
+    ) -> list[LoggedRequest]:
         """Logged API requests (not token requests), optionally by method and path prefix."""
         with self._lock:
             return [
@@ -592,6 +604,7 @@ class FakeZoom:
             dict(parse_qsl(request.url.query.decode(), keep_blank_values=True)),
             {k.lower(): v for k, v in request.headers.items()},
             body,
+            received_at=self.clock(),
         )
         if self.latency:
             await asyncio.sleep(self.latency / 2)
@@ -620,12 +633,15 @@ class FakeZoom:
                 reply = FakeReply(fault.status, fault.body, fault.headers)
                 self._log(request, reply.status, fault=fault.kind)
                 return fault, reply
-            if fault is not None and fault.kind != "slow" and not fault.applied:
-                self._log(request, None, fault=fault.kind)
+            answered = fault is None or fault.kind == "slow"
+            if not answered and not (fault is not None and fault.applied):
+                self._log(request, None, fault=fault.kind if fault else None)
                 return fault, None
+            # Handled by the fake; with a read fault ("applied") the answer is then lost.
             reply = self._dispatch(request)
-            self._log(request, reply.status if fault is None or fault.kind == "slow" else None,
-                      fault=fault.kind if fault else None)
+            self._log(
+                request, reply.status if answered else None, fault=fault.kind if fault else None
+            )
             return fault, reply
 
     # --- dispatch ----------------------------------------------------------------------------
@@ -669,8 +685,10 @@ class FakeZoom:
         name, args = route
         category, needs = ROUTES[name]
         if not token.scopes.intersection(needs):
-            return _error(400, 4700, f"Invalid access token, does not contain scopes:[{', '.join(needs)}].")
-        limited = self._rate_limit(category)
+            return _error(
+                400, 4700, f"Invalid access token, does not contain scopes:[{', '.join(needs)}]."
+            )
+        limited = self._rate_limit(category, request.received_at)
         if limited is not None:
             return limited
         handler: Callable[[FakeRequest, list[str]], FakeReply] = getattr(self, f"_{name}")
@@ -725,7 +743,8 @@ class FakeZoom:
             )
         if request.query.get("account_id") != self.account_id:
             return FakeReply(
-                self.oauth_error_status, {"reason": "Invalid account_id", "error": "invalid_request"}
+                self.oauth_error_status,
+                {"reason": "Invalid account_id", "error": "invalid_request"},
             )
         if self.revoke_on_new_token:
             self.revoke_tokens()
@@ -747,7 +766,7 @@ class FakeZoom:
 
     # --- rate limits -------------------------------------------------------------------------
 
-    def _rate_limit(self, category: str) -> FakeReply | None:
+    def _rate_limit(self, category: str, received_at: float | None) -> FakeReply | None:
         headers: dict[str, str] = {}
         if self.rate_limit_headers:
             headers["X-RateLimit-Category"] = category.capitalize()
@@ -763,9 +782,10 @@ class FakeZoom:
             return None
         limit = self.rate_limits[category]
         window = self._windows.setdefault(category, deque())
-        t = self.clock()
+        t = self.clock() if received_at is None else received_at
         horizon = t - self.rate_window + self.rate_slack
-        while window and window[0] <= horizon:
+        # 1 µs of tolerance: paced clients land exactly on the window edge, give or take float.
+        while window and window[0] <= horizon + 1e-6:
             window.popleft()
         if len(window) >= limit:
             if self.rate_limit_headers:
@@ -788,7 +808,9 @@ class FakeZoom:
         if self.retry_after == "seconds":
             return str(max(1, math.ceil((when - now).total_seconds())))
         # Absolute forms have whole seconds: round up so the client never comes back early.
-        rounded = when.replace(microsecond=0) + (timedelta(seconds=1) if when.microsecond else timedelta())
+        rounded = when.replace(microsecond=0) + (
+            timedelta(seconds=1) if when.microsecond else timedelta()
+        )
         if self.retry_after == "http-date":
             return email.utils.format_datetime(rounded.astimezone(UTC), usegmt=True)
         return rounded.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
@@ -1049,6 +1071,12 @@ class _Handler(BaseHTTPRequestHandler):
     timeout = 120  # an idle kept-alive connection's thread ends after this
     server: _Server
 
+    def setup(self) -> None:
+        super().setup()
+        # Headers and body leave in two writes: without this, Nagle's algorithm and the client's
+        # delayed ACK add 40 ms to every answer.
+        self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
     def do_GET(self) -> None:
         self._serve()
 
@@ -1064,6 +1092,7 @@ class _Handler(BaseHTTPRequestHandler):
             dict(parse_qsl(split.query, keep_blank_values=True)),
             {k.lower(): v for k, v in self.headers.items()},
             body,
+            received_at=self.server.fake.clock(),
         )
         latency = self.server.latency
         if latency:
@@ -1133,19 +1162,19 @@ def serve(
 
 @contextlib.contextmanager
 def loopback(
-    users: int = 1000, *, latency: float = 0.2, **fake_options: Any
+    users: int = 1000, *, latency: float = 0.2, port: int = 0, **fake_options: Any
 ) -> Iterator[tuple[FakeZoom, FakeZoomServer]]:
     """A fake with `users` generated users, served on loopback: for benchmarks."""
     fake = FakeZoom(**fake_options)
     fake.add_users(users)
-    with serve(fake, latency=latency) as server:
+    with serve(fake, latency=latency, port=port) as server:
         yield fake, server
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m tests.fakes.zoom",
-        description="Serve a fake Zoom on loopback; prints one JSON line with URLs and credentials.",
+        description="Serve a fake Zoom on loopback; print its URLs and credentials as JSON.",
     )
     parser.add_argument("--users", type=int, default=1000)
     parser.add_argument("--latency", type=float, default=0.2, help="seconds per request")

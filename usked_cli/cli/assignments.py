@@ -236,7 +236,8 @@ def list_cmd(
             context.out.note(
                 "no synced feeds yet: `usked feeds add USER SOURCE`, then `usked sync`"
             )
-    if not found and not json_output:
+    if not found:
+        # A note, on stderr only: stdout stays valid (empty, or `[]` with --json).
         shown = f"{start:%a %d %b %H:%M} to {end:%a %d %b %H:%M}"
         context.out.note(f"no {'Zoom ' if zoom_only else ''}assignments from {shown}")
     render_assignments(context, found, as_json=json_output, as_csv=csv_output)

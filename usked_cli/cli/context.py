@@ -7,11 +7,11 @@ Everything heavy (pydantic-settings, httpx, the Zoom client) is built on first u
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import typer
 
@@ -21,6 +21,9 @@ from usked_cli.render import Output
 if TYPE_CHECKING:
     from usked_cli.config.model import Settings
     from usked_cli.store import Workspace
+    from usked_cli.zoom.client import ZoomClient
+
+T = TypeVar("T")
 
 
 def utc_now() -> datetime:
@@ -38,8 +41,10 @@ class AppContext:
     # Tests: an httpx transport standing in for Zoom's and the feeds' hosts.
     zoom_transport: Any = None
     feed_transport: Any = None
-    # Tests: an async sleep for the Zoom client and --wait (never sleep for real in tests).
-    sleep: Any = None
+    # Tests: a virtual-time event loop runner and its clock (never sleep for real in tests).
+    run_async: Callable[[Coroutine[Any, Any, Any]], Any] | None = None
+    monotonic: Callable[[], float] | None = None
+    sleep: Callable[[float], Any] | None = None
     _basics: Basics | None = field(default=None, repr=False)
     _settings: Settings | None = field(default=None, repr=False)
     _output: Output | None = field(default=None, repr=False)
@@ -76,6 +81,41 @@ class AppContext:
 
             self._workspace = Workspace.open(self.basics().data_dir)
         return self._workspace
+
+    def run(self, main: Coroutine[Any, Any, T]) -> T:
+        """Run a coroutine to completion (the Zoom client is async)."""
+        if self.run_async is not None:
+            result: T = self.run_async(main)
+            return result
+        import asyncio
+
+        return asyncio.run(main)
+
+    def zoom_client(self, *, quiet_retries: bool = False) -> ZoomClient:
+        """A Zoom client from the settings; use it inside `async with` in a coroutine."""
+        from usked_cli.zoom.client import ZoomClient
+
+        zoom = self.settings().zoom
+        options: dict[str, Any] = {}
+        if self.monotonic is not None:
+            options["monotonic"] = self.monotonic
+        if self.sleep is not None:
+            options["sleep"] = self.sleep
+        return ZoomClient(
+            account_id=zoom.account_id,
+            client_id=zoom.client_id,
+            client_secret=zoom.client_secret.get_secret_value(),
+            api_url=zoom.api_url,
+            oauth_url=zoom.oauth_url,
+            rate_limits=zoom.effective_rate_limits(),
+            rate_share=zoom.rate_share,
+            transport=self.zoom_transport,
+            on_retry=None if quiet_retries else self.out.note,
+            log=self.out.debug if self.verbose else None,
+            now=self.now,
+            display_tz=self.basics().timezone,
+            **options,
+        )
 
     def forget_settings(self) -> None:
         """After a config write, the next read sees the new file."""

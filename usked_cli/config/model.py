@@ -12,7 +12,7 @@ import contextvars
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo
 
 from pydantic import (
@@ -27,8 +27,10 @@ from pydantic import (
 from pydantic_settings import (
     BaseSettings,
     InitSettingsSource,
+    NoDecode,
     PydanticBaseSettingsSource,
     SettingsConfigDict,
+    SettingsError,
 )
 
 from usked_cli.config import sources
@@ -82,7 +84,8 @@ class ZoomSettings(_Section):
     client_secret: SecretStr = SecretStr("")
     api_url: str = "https://api.zoom.us/v2"
     oauth_url: str = "https://zoom.us/oauth/token"
-    host_users: list[str] = Field(
+    # NoDecode: the environment gives `a*@x.org,b@x.org`, split below (a JSON array works too).
+    host_users: Annotated[list[str], NoDecode] = Field(
         default_factory=list, description="Email globs: the pool of Zoom host users."
     )
     max_concurrent_meetings: int = Field(
@@ -109,6 +112,13 @@ class ZoomSettings(_Section):
     def _comma_separated(cls, value: Any) -> Any:
         # `USKED_ZOOM__HOST_USERS=a*@x.org,b@x.org` reads naturally; JSON arrays still work.
         if isinstance(value, str):
+            if value.lstrip().startswith("["):
+                import json
+
+                try:
+                    return json.loads(value)
+                except ValueError:
+                    raise ValueError(f"{value!r} is not a JSON array of email globs") from None
             return [part.strip() for part in value.split(",") if part.strip()]
         return value
 
@@ -214,6 +224,9 @@ def load_settings(
     with _sources(document, use_environment=True):
         try:
             return Settings(**flags)
+        except SettingsError as exc:
+            # pydantic-settings could not decode an environment value (e.g. bad JSON).
+            raise ConfigError(f"environment: {exc}", hint="see `usked config show`") from None
         except ValidationError as exc:
             raise ConfigError(
                 describe_validation_error(exc, path=path, flags=flags, use_environment=True),

@@ -1,12 +1,13 @@
-"""Where settings come from, without pydantic: the one home of the file and environment rules.
+"""Where settings come from, without pydantic: the file and environment rules, and the snapshot.
 
-Both readers of the settings use this module: the full pydantic-settings model
-(`usked_cli.config.model`, for commands that need every setting) and `load_basics()` below, the
-light reader that the listing path uses so that `usked assignments list` never pays for importing
-pydantic (about 12 times a bare interpreter start). The light reader takes only the data dir and the
-display timezone, through the same lookups and the same validation functions as the model, and
-leaves the rest of the file to a full validation that runs once per change of the file or of the
-environment (see `ensure_validated`).
+The settings model (`usked_cli.config.model`, pydantic-settings) is the one definition of every
+setting. Importing pydantic costs about 12 times a bare interpreter start, more than the listing
+path can afford, so `load_basics()` serves the few values every command needs (display timezone,
+data dir, host-link lead time) from a snapshot of the model's own output. The snapshot is keyed by a
+fingerprint of everything the settings depend on (the config file's identity, the USKED_ and other
+relevant environment variables, the machine's zone); when anything changes, the full model runs
+again, validates the whole configuration (so a broken file is refused by every command) and
+writes a new snapshot. There is no second copy of the settings rules to drift.
 
 Precedence, for every setting: command-line flag > environment (`USKED_` + `__` nesting) > config
 file > default.
@@ -129,14 +130,17 @@ def read_toml(path: Path) -> dict[str, Any]:
 
 
 def config_fingerprint(path: Path, environ: Mapping[str, str] | None = None) -> str:
-    """A digest of what the settings depend on: the file's identity and the USKED_ variables.
+    """A digest of what the settings depend on: the file's identity, the USKED_ variables and
+    what the defaults come from.
 
     Secret values are left out: a string secret cannot make the settings invalid, and its digest
     has no business on disk.
     """
+    from usked_cli import __version__
+
     environ = os.environ if environ is None else environ
     digest = hashlib.sha256()
-    digest.update(str(path).encode())
+    digest.update(f"{__version__}\0{path}\0".encode())
     try:
         st = path.stat()
         digest.update(f"{st.st_ino}:{st.st_size}:{st.st_mtime_ns}".encode())
@@ -145,95 +149,93 @@ def config_fingerprint(path: Path, environ: Mapping[str, str] | None = None) -> 
     secret_vars = {env_var_name(key).lower() for key in SECRET_KEYS}
     for key in sorted(environ):
         lowered = key.lower()
-        if lowered.startswith(ENV_PREFIX.lower()) and lowered not in secret_vars:
-            digest.update(f"{lowered}={environ[key]}\0".encode())
+        if (
+            lowered.startswith(ENV_PREFIX.lower()) and lowered not in secret_vars
+        ) or key in _DEFAULTS_FROM_ENVIRONMENT:
+            digest.update(f"{key}={environ[key]}\0".encode())
+    # The default timezone follows the machine's zone.
+    with contextlib.suppress(OSError):
+        digest.update(os.readlink("/etc/localtime").encode())
     return digest.hexdigest()
+
+
+# Variables that defaults are derived from (the machine's zone, platformdirs' data dir).
+_DEFAULTS_FROM_ENVIRONMENT = frozenset({"TZ", "HOME", "XDG_DATA_HOME", "XDG_CONFIG_HOME"})
 
 
 @dataclass(frozen=True, slots=True)
 class Basics:
-    """What every command needs, read without pydantic."""
+    """What the hot path needs, served without pydantic (see the module docstring)."""
 
     config_path: Path
     timezone_name: str
     data_dir: Path
+    host_link_lead_minutes: int
 
     @property
     def timezone(self) -> zoneinfo.ZoneInfo:
         return zoneinfo.ZoneInfo(self.timezone_name)
 
 
-def load_basics(
-    config_flag: Path | None = None,
-    timezone_flag: str | None = None,
-    *,
-    validate: bool = True,
-) -> Basics:
-    """Config path, display timezone and data dir, by the same rules as the full model.
+def snapshot_path(config_path: Path) -> Path:
+    """Where the snapshot for this config file lives (a cache: safe to delete at any time)."""
+    from platformdirs import user_cache_dir
 
-    With `validate`, the whole configuration is checked once per change (see `ensure_validated`),
-    so a broken file is refused by every command, not only by those that read the broken key.
-    """
+    key = hashlib.sha256(str(config_path).encode()).hexdigest()[:16]
+    return Path(user_cache_dir(APP_NAME)) / f"settings-{key}.json"
+
+
+def load_basics(config_flag: Path | None = None, timezone_flag: str | None = None) -> Basics:
+    """Timezone, data dir and lead time as the full model resolves them, from the snapshot if current."""
     path = resolve_config_path(config_flag)
-    document = read_toml(path)
-    timezone_name, where = _pick(timezone_flag, "--timezone", "timezone", document, path)
-    if timezone_name is None:
-        timezone_name = default_timezone_name()
-    elif not isinstance(timezone_name, str):
-        raise ConfigError(f"{where}: timezone: expected a string such as America/Chicago")
-    else:
+    fingerprint = config_fingerprint(path)
+    snapshot = snapshot_path(path)
+    values = _read_snapshot(snapshot, fingerprint)
+    if values is None:
+        from usked_cli.config.model import load_settings
+
+        settings = load_settings(path)
+        values = {
+            "timezone": settings.timezone,
+            "data_dir": str(settings.data_dir),
+            "host_link_lead_minutes": settings.org.host_link_lead_minutes,
+        }
+        _write_snapshot(snapshot, fingerprint, values)
+    timezone_name = str(values["timezone"])
+    if timezone_flag is not None:
         try:
-            parse_timezone(timezone_name)
+            parse_timezone(timezone_flag)
         except ValueError as exc:
-            raise ConfigError(f"{where}: timezone: {exc}") from None
-    data_dir_value, where = _pick(None, "", "data_dir", document, path)
-    if data_dir_value is None:
-        data_dir = default_data_dir()
-    elif isinstance(data_dir_value, str) and data_dir_value:
-        data_dir = Path(data_dir_value).expanduser()
-    else:
-        raise ConfigError(f"{where}: data_dir: expected a path")
-    basics = Basics(config_path=path, timezone_name=timezone_name, data_dir=data_dir)
-    if validate:
-        ensure_validated(basics, timezone_flag)
-    return basics
+            raise ConfigError(f"--timezone: {exc}") from None
+        timezone_name = timezone_flag
+    return Basics(
+        config_path=path,
+        timezone_name=timezone_name,
+        data_dir=Path(str(values["data_dir"])),
+        host_link_lead_minutes=int(values["host_link_lead_minutes"]),
+    )
 
 
-def _pick(
-    flag_value: str | None, flag_name: str, key: str, document: Mapping[str, Any], path: Path
-) -> tuple[Any, str]:
-    """A top-level setting's value and where it came from (flag > environment > file)."""
-    if flag_value is not None:
-        return flag_value, flag_name
-    from_env = env_lookup(key.upper())
-    if from_env is not None:
-        return from_env, f"environment variable {env_var_name(key)}"
-    return document.get(key), f"config file {path}"
+def _read_snapshot(snapshot: Path, fingerprint: str) -> dict[str, Any] | None:
+    import json
 
-
-_VERIFIED_STAMP = ".config-validated"
-
-
-def ensure_validated(basics: Basics, timezone_flag: str | None = None) -> None:
-    """Validate the whole configuration with the full model, unless unchanged since the last time.
-
-    The verdict is remembered as a fingerprint (file identity + USKED_ variables) in the data
-    dir, so the listing path pays for pydantic only on the first run after an edit.
-    """
-    fingerprint = config_fingerprint(basics.config_path)
-    stamp = basics.data_dir / _VERIFIED_STAMP
     try:
-        if stamp.read_text(encoding="ascii") == fingerprint:
-            return
-    except (OSError, UnicodeDecodeError):
-        pass
-    from usked_cli.config.model import load_settings
+        data = json.loads(snapshot.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if not isinstance(data, dict) or data.get("fingerprint") != fingerprint:
+        return None
+    values = data.get("values")
+    return values if isinstance(values, dict) else None
 
-    load_settings(basics.config_path, timezone_flag=timezone_flag)
+
+def _write_snapshot(snapshot: Path, fingerprint: str, values: Mapping[str, Any]) -> None:
+    import json
+
     try:
-        basics.data_dir.mkdir(parents=True, exist_ok=True)
-        tmp = stamp.with_suffix(f".{os.getpid()}.tmp")
-        tmp.write_text(fingerprint, encoding="ascii")
-        os.replace(tmp, stamp)
+        snapshot.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        tmp = snapshot.with_name(f".{snapshot.name}.{os.getpid()}.tmp")
+        tmp.write_text(json.dumps({"fingerprint": fingerprint, "values": values}), encoding="utf-8")
+        os.replace(tmp, snapshot)
     except OSError:
-        pass  # an unwritable data dir only costs a re-validation next time
+        pass  # an unwritable cache only costs the full model again next time

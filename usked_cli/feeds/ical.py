@@ -14,7 +14,7 @@ What real feeds (uSked, Outlook, Google, Zoom) hold and how it is read:
     here instead, after expansion;
   - icalendar caches a feed's custom VTIMEZONE per process under its TZID, first definition
     wins, so a second feed defining the same TZID differently would get the first one's rules;
-    the cache is reset before each parse (under a lock, as it is global).
+    the cache is reset before each parse (parses take a lock, as the cache is global).
 
 Cancelled events and cancelled occurrences are left out. An event that cannot be read (bad or
 missing DTSTART, bad RRULE, unknown TZID, end before start) is skipped with a warning naming its
@@ -28,7 +28,8 @@ import hashlib
 import html
 import re
 import threading
-from collections.abc import Iterator
+import warnings
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from typing import Any
@@ -41,7 +42,7 @@ from icalendar.timezone.windows_to_olson import WINDOWS_TO_OLSON
 
 from usked_cli.errors import InputError
 from usked_cli.feeds.links import find_request_id, find_zoom_link
-from usked_cli.models import Assignment
+from usked_cli.models import Assignment, ZoomLink
 
 __all__ = ["ParseResult", "parse_feed"]
 
@@ -72,7 +73,24 @@ _QUERY_MARGIN = timedelta(days=1)
 _ONE_DAY = timedelta(days=1)
 _SNIPPET_CHARS = 40
 _MESSAGE_CHARS = 200
-_TZ_CACHE_LOCK = threading.Lock()
+# One parse at a time: it resets icalendar's process-wide zone cache and records warnings,
+# both global state. Parsing holds the GIL throughout, so this costs no throughput.
+_PARSE_LOCK = threading.Lock()
+_FOLD = re.compile(rb"\r?\n[ \t]")
+_TEXT_FOLD = re.compile(r"\r?\n[ \t]")
+# A content line: a property name, then parameters or the value (RFC 5545 3.1).
+_CONTENT_LINE = re.compile(r"[A-Za-z0-9-]+[;:]")
+# Components that only appear at the top level: meeting one means the one before is unclosed.
+_TOP_LEVEL_BEGINS = {
+    f"BEGIN:{name}"
+    for name in ("VEVENT", "VTODO", "VJOURNAL", "VFREEBUSY", "VTIMEZONE", "VAVAILABILITY")
+}
+
+
+# An event's properties by upper-case name: a plain-dict copy of the component is read about
+# eight times faster than the component itself, whose every lookup normalises the name.
+Properties = Mapping[str, Any]
+_Member = tuple[int, icalendar.cal.Component, dict[str, Any]]  # position, event, properties
 
 
 class _EventError(Exception):
@@ -94,12 +112,26 @@ def parse_feed(
     parses but has no event in the window gives an empty list.
     """
     label = source or "the feed"
-    try:
-        return _FeedReader(data, label, user, window_start, window_end, default_tz).read()
-    except InputError:
-        raise
-    except Exception as error:  # last line of defence: one line, never a traceback
-        raise InputError(f"{label} could not be read: {_one_line(error)}") from error
+    reader = _FeedReader(data, label, user, window_start, window_end, default_tz)
+    with _PARSE_LOCK, warnings.catch_warnings(record=True) as library_warnings:
+        # icalendar warns through Python's warnings (e.g. a guessed TZID): make them feed
+        # warnings, so they reach stderr in our words and once, not as a Python traceback line.
+        warnings.simplefilter("always")
+        try:
+            result = reader.read()
+        except InputError:
+            raise
+        except Exception as error:  # last line of defence: one line, never a traceback
+            raise InputError(f"{label} could not be read: {_one_line(error)}") from error
+    notes: list[str] = []
+    for caught in library_warnings:
+        if issubclass(caught.category, DeprecationWarning | PendingDeprecationWarning):
+            # meant for developers, not about the feed: pass it on unchanged
+            warnings.warn_explicit(caught.message, caught.category, caught.filename, caught.lineno)
+        else:
+            notes.append(f"{label}: {_one_line(caught.message)}")
+    result.warnings.extend(dict.fromkeys(notes))
+    return result
 
 
 class _FeedReader:
@@ -124,6 +156,7 @@ class _FeedReader:
         self.result = ParseResult()
         self.text = ""
         self._event_lines: list[int] | None = None
+        self._details: dict[int, _Details] = {}
 
     # -- reading the calendar -------------------------------------------------------------
 
@@ -155,14 +188,14 @@ class _FeedReader:
             return _from_ical(self.text)
         except Exception as error:
             first_error = error
-        if "END:VCALENDAR" not in self.text[-200:].upper():
+        if "END:VCALENDAR" not in _TEXT_FOLD.sub("", self.text[-400:]).upper():
             raise InputError(
                 f"{self.label} is not a complete iCalendar feed: it ends before END:VCALENDAR "
                 "(cut short?)"
             )
-        # One unreadable line must not sink the feed: drop the VEVENTs that do not parse on
-        # their own and try again; if the damage is outside the events, refuse the feed.
-        kept_text, event_lines = self._without_broken_events()
+        # One unreadable line must not sink the feed: drop the lines and components that do
+        # not parse on their own and try again; refuse the feed only if that does not help.
+        kept_text, event_lines = self._salvage()
         try:
             calendar = _from_ical(kept_text)
         except Exception:
@@ -174,37 +207,60 @@ class _FeedReader:
         self._event_lines = event_lines
         return calendar
 
-    def _without_broken_events(self) -> tuple[str, list[int]]:
-        """The feed text minus the VEVENT blocks that do not parse, and the kept blocks' lines."""
+    def _salvage(self) -> tuple[str, list[int]]:
+        """The feed text minus its unreadable lines and components; the kept VEVENTs' lines."""
         lines = self.text.splitlines()
         kept: list[str] = []
         event_lines: list[int] = []
         index = 0
         while index < len(lines):
-            if lines[index].strip().upper() != "BEGIN:VEVENT":
-                kept.append(lines[index])
-                index += 1
+            line = lines[index]
+            key = line.strip().upper()
+            if key in ("BEGIN:VCALENDAR", "END:VCALENDAR"):
+                kept.append(line)
+            elif key.startswith("BEGIN:"):
+                index = self._salvage_component(lines, index, kept, event_lines)
                 continue
-            end = index + 1
-            while end < len(lines) and lines[end].strip().upper() not in (
-                "END:VEVENT",
-                "BEGIN:VEVENT",
-                "END:VCALENDAR",
+            elif line[:1] in (" ", "\t") or (
+                _CONTENT_LINE.match(line) and not key.startswith("END:")
             ):
-                end += 1
-            complete = end < len(lines) and lines[end].strip().upper() == "END:VEVENT"
-            block = lines[index : end + 1] if complete else lines[index:end]
-            reason = _block_error(block) if complete else "no END:VEVENT"
-            if reason is None:
-                kept.extend(block)
-                event_lines.append(index + 1)
-            else:
-                self.result.event_count += 1
+                kept.append(line)
+            elif key:
                 self.result.warnings.append(
-                    f"{self.label}: skipped event {_block_uid(block)} (line {index + 1}): {reason}"
+                    f'{self.label}: ignored an unreadable line {index + 1}: "{_snippet(line)}"'
                 )
-            index = end + 1 if complete else end
+            index += 1
         return "\r\n".join(kept) + "\r\n", event_lines
+
+    def _salvage_component(
+        self, lines: list[str], index: int, kept: list[str], event_lines: list[int]
+    ) -> int:
+        """Keep the component that begins at `index` if it parses alone; the index after it."""
+        name = lines[index].strip().upper()[len("BEGIN:") :]
+        end_key = f"END:{name}"
+        end = index + 1
+        while end < len(lines):
+            key = lines[end].strip().upper()
+            if key in (end_key, "END:VCALENDAR") or key in _TOP_LEVEL_BEGINS:
+                break
+            end += 1
+        complete = end < len(lines) and lines[end].strip().upper() == end_key
+        block = lines[index : end + 1] if complete else lines[index:end]
+        reason = _block_error(block) if complete else f"no {end_key}"
+        if reason is None:
+            kept.extend(block)
+            if name == "VEVENT":
+                event_lines.append(index + 1)
+        elif name == "VEVENT":
+            self.result.event_count += 1
+            self.result.warnings.append(
+                f"{self.label}: skipped event {_block_uid(block)} (line {index + 1}): {reason}"
+            )
+        else:
+            self.result.warnings.append(
+                f"{self.label}: ignored an unreadable {name} (line {index + 1}): {reason}"
+            )
+        return end + 1 if complete else end
 
     # -- line numbers for warnings ----------------------------------------------------------
 
@@ -218,7 +274,8 @@ class _FeedReader:
                 line += self.text.count("\n", last, match.start())
                 last = match.start()
                 lines.append(line)
-            self._event_lines = lines
+            # A folded BEGIN:VEVENT line (legal, never seen) would shift every number after it.
+            self._event_lines = lines if len(lines) == self.result.event_count else []
         if 0 <= position < len(self._event_lines):
             return self._event_lines[position]
         return None
@@ -240,21 +297,28 @@ class _FeedReader:
 
     def _read_events(self, events: list[icalendar.cal.Component]) -> None:
         """Check each event, then read single events directly and series by UID."""
-        by_uid: dict[str, list[tuple[int, icalendar.cal.Component]]] = {}
+        by_uid: dict[str, list[_Member]] = {}
         for position, event in enumerate(events):
-            uid = self._uid(event, position)
+            properties = dict(event.items())
+            uid = self._uid(event, properties, position)
             try:
-                _check_event(event)
+                note = _check_event(event, properties)
             except _EventError as error:
                 self._warn(uid, position, str(error))
                 continue
             except Exception as error:  # an icalendar surprise in one event
                 self._warn(uid, position, _one_line(error))
                 continue
-            by_uid.setdefault(uid, []).append((position, event))
+            if note:
+                line = self._line_of_event(position)
+                where = f" (line {line})" if line else ""
+                self.result.warnings.append(f"{self.label}: event {uid}{where}: {note}")
+            by_uid.setdefault(uid, []).append((position, event, properties))
         for uid, members in by_uid.items():
             recurring = any(
-                name in event for _, event in members for name in _RECURRENCE_PROPERTIES
+                name in properties
+                for _, _, properties in members
+                for name in _RECURRENCE_PROPERTIES
             )
             try:
                 if recurring:
@@ -264,72 +328,91 @@ class _FeedReader:
             except Exception as error:
                 self._warn(uid, members[0][0], _one_line(error))
 
-    def _uid(self, event: icalendar.cal.Component, position: int) -> str:
-        uid = _optional_text(event.get("UID"))
+    def _uid(
+        self, event: icalendar.cal.Component, properties: dict[str, Any], position: int
+    ) -> str:
+        uid = _optional_text(properties.get("UID"))
         if uid:
             return uid
         # Stable across syncs, so the same event keeps the same id while the feed lacks one.
-        start = event.get("DTSTART")
-        start_text = start.to_ical().decode() if hasattr(start, "to_ical") else ""
+        start: Any = properties.get("DTSTART")
+        try:
+            start_text = start.to_ical().decode()
+        except Exception:  # no DTSTART, or a broken one: the summary alone must do
+            start_text = ""
         digest = hashlib.sha1(
-            f"{_text(event, 'SUMMARY')}\x1f{start_text}".encode(), usedforsecurity=False
+            f"{_text(properties, 'SUMMARY')}\x1f{start_text}".encode(), usedforsecurity=False
         ).hexdigest()[:16]
         uid = f"no-uid-{digest}"
-        event["UID"] = uid  # recurring_ical_events groups series by UID
+        event["UID"] = properties["UID"] = uid  # recurring_ical_events groups series by UID
         line = self._line_of_event(position)
         where = f" at line {line}" if line else ""
         self.result.warnings.append(f"{self.label}: the event{where} has no UID; using {uid}")
         return uid
 
-    def _read_single(self, uid: str, members: list[tuple[int, icalendar.cal.Component]]) -> None:
-        position, event = members[0]
+    def _read_single(self, uid: str, members: list[_Member]) -> None:
+        position, event, properties = members[0]
         if len(members) > 1:
             # The same UID twice without RECURRENCE-ID: the highest SEQUENCE is the live copy.
-            position, event = max(members, key=lambda member: (_sequence(member[1]), member[0]))
+            position, event, properties = max(
+                members, key=lambda member: (_sequence(member[2]), member[0])
+            )
             line = self._line_of_event(position)
             where = f" at line {line}" if line else ""
             self.result.warnings.append(
                 f"{self.label}: UID {uid} appears {len(members)} times; kept the copy{where}"
             )
-        if _cancelled(event):
+        if _cancelled(properties):
             return
         try:
-            start, end, all_day = self._span(event)
+            start, end, all_day = self._span(properties)
         except _EventError as error:
             self._warn(uid, position, str(error))
             return
         if self._in_window(start, end):
-            self.result.assignments.append(self._assignment(uid, event, start, end, all_day))
+            details = self._details_of(event, properties)
+            self.result.assignments.append(
+                self._assignment(uid, details, start, end, all_day)
+            )
 
-    def _read_series(self, uid: str, members: list[tuple[int, icalendar.cal.Component]]) -> None:
+    def _read_series(self, uid: str, members: list[_Member]) -> None:
         series = icalendar.Calendar()
-        for _, event in members:
+        for _, event, _ in members:
             series.add_component(event)
-        query = recurring_ical_events.CalendarQuery(series)
-        occurrences = query.between(
+        query = recurring_ical_events.CalendarQuery(series, components=[_SERIES_EVENTS])
+        occurrences: list[_Occurrence] = query.between(
             self.window_start - _QUERY_MARGIN, self.window_end + _QUERY_MARGIN
         )
         for occurrence in occurrences:
-            if _cancelled(occurrence):
+            event = occurrence.source
+            details = self._details_of(event)
+            if details.cancelled:
                 continue
-            start, end, all_day = self._span(occurrence)
+            all_day = not isinstance(occurrence.start, datetime)
+            start = self._aware(occurrence.start)
+            end = self._aware(occurrence.end)
+            if all_day and end == start:  # as for single events: DTEND = DTSTART is one day
+                end = self._aware(occurrence.start + _ONE_DAY)
+            if end < start:
+                raise _EventError(_backwards(start, end))
             if not self._in_window(start, end):
                 continue
-            recurrence_id = occurrence.get("RECURRENCE-ID")
-            original = _moment(recurrence_id, "RECURRENCE-ID") if recurrence_id else start
+            # An override (RECURRENCE-ID) is the occurrence it replaces; a rule's occurrence
+            # is its own original start.
+            original: date = occurrence.start
+            if details.replaces is not None and occurrence.start == details.start:
+                original = details.replaces
             self.result.assignments.append(
-                self._assignment(
-                    uid, occurrence, start, end, all_day, self._recurrence_id(original)
-                )
+                self._assignment(uid, details, start, end, all_day, self._recurrence_id(original))
             )
 
-    def _span(self, event: icalendar.cal.Component) -> tuple[datetime, datetime, bool]:
-        """The aware start and end of an event (or occurrence), and whether it is all-day."""
-        value = _moment(event.get("DTSTART"), "DTSTART")
+    def _span(self, properties: Properties) -> tuple[datetime, datetime, bool]:
+        """The aware start and end of a single event, and whether it is all-day."""
+        value = _moment(properties.get("DTSTART"), "DTSTART")
         all_day = not isinstance(value, datetime)
         start = self._aware(value)
-        dtend = event.get("DTEND")
-        duration = event.get("DURATION")
+        dtend = properties.get("DTEND")
+        duration = properties.get("DURATION")
         if dtend is not None:
             end = self._aware(_moment(dtend, "DTEND"))
             if all_day and end == start:  # some producers write DTEND = DTSTART for one day
@@ -341,9 +424,7 @@ class _FeedReader:
         else:
             end = start  # RFC 5545: a timed event without DTEND or DURATION takes no time
         if end < start:
-            raise _EventError(
-                f"it ends ({end.isoformat()}) before it starts ({start.isoformat()})"
-            )
+            raise _EventError(_backwards(start, end))
         return start, end, all_day
 
     def _aware(self, value: date) -> datetime:
@@ -378,36 +459,115 @@ class _FeedReader:
             return original.isoformat()
         return self._aware(original).isoformat()
 
+    def _details_of(
+        self, event: icalendar.cal.Component, properties: Properties | None = None
+    ) -> _Details:
+        """What the event says; the occurrences of a series share it, so it is read once."""
+        details = self._details.get(id(event))
+        if details is None:
+            details = _Details.of(dict(event.items()) if properties is None else properties)
+            self._details[id(event)] = details
+        return details
+
     def _assignment(
         self,
         uid: str,
-        event: icalendar.cal.Component,
+        details: _Details,
         start: datetime,
         end: datetime,
         all_day: bool,
         recurrence_id: str | None = None,
     ) -> Assignment:
-        summary = _text(event, "SUMMARY")
-        description = _text(event, "DESCRIPTION")
-        link_texts = [_text(event, name) for name in _LINK_PROPERTIES + _EXTRA_LINK_PROPERTIES]
-        zoom = find_zoom_link(*link_texts)
-        notes = description.strip() or _html_to_text(_text(event, "X-ALT-DESC"))
+        zoom = details.zoom
         return Assignment(
             user=self.user,
             uid=uid,
-            request_id=find_request_id(summary, description) or uid,
-            title=summary.strip(),
+            request_id=details.request_id or uid,
+            title=details.title,
             start=start,
             end=end,
             all_day=all_day,
-            location=_text(event, "LOCATION").strip(),
+            location=details.location,
             zoom=zoom is not None,
             invite_link=zoom.invite_link if zoom else None,
             meeting_id=zoom.meeting_id if zoom else None,
             passcode=zoom.passcode if zoom else None,
-            notes=notes,
+            notes=details.notes,
             recurrence_id=recurrence_id,
         )
+
+
+@dataclass(frozen=True, slots=True)
+class _Details:
+    """What an event's text says, apart from its times."""
+
+    title: str
+    request_id: str | None
+    location: str
+    zoom: ZoomLink | None
+    notes: str
+    cancelled: bool
+    start: date | None  # DTSTART, and for an override the RECURRENCE-ID it replaces
+    replaces: date | None
+
+    @classmethod
+    def of(cls, properties: Properties) -> _Details:
+        summary = _text(properties, "SUMMARY")
+        description = _text(properties, "DESCRIPTION")
+        links = [_text(properties, name) for name in _LINK_PROPERTIES + _EXTRA_LINK_PROPERTIES]
+        start = getattr(properties.get("DTSTART"), "dt", None)
+        replaces = getattr(properties.get("RECURRENCE-ID"), "dt", None)
+        return cls(
+            title=summary.strip(),
+            request_id=find_request_id(summary, description),
+            location=_text(properties, "LOCATION").strip(),
+            zoom=find_zoom_link(*links),
+            notes=description.strip() or _html_to_text(_text(properties, "X-ALT-DESC")),
+            cancelled=_cancelled(properties),
+            start=start if isinstance(start, date) else None,
+            replaces=replaces if isinstance(replaces, date) else None,
+        )
+
+
+@dataclass(slots=True)
+class _Occurrence:
+    """One occurrence of a series: its times as recurring_ical_events computed them, and the
+    event (the series' master or an override) whose text it carries."""
+
+    source: icalendar.cal.Component
+    start: date
+    end: date
+
+    def __setitem__(self, name: str, value: object) -> None:
+        """recurring_ical_events sets SEQUENCE on an override's occurrence; unused here."""
+
+
+class _SourceEventAdapter(recurring_ical_events.EventAdapter):  # type: ignore[misc]
+    """An EventAdapter whose occurrences point at their event instead of copying it.
+
+    recurring_ical_events makes each occurrence by copying the whole event and re-encoding its
+    times, about two thirds of its cost per occurrence; the parser needs only the times and the
+    source event's text. The library documents `adapter=` as its extension point.
+    """
+
+    def __init__(self, component: icalendar.cal.Component) -> None:
+        super().__init__(component)
+        self.source = component
+
+    def as_component(
+        self,
+        start: date | None = None,
+        stop: date | None = None,
+        keep_recurrence_attributes: bool = True,
+    ) -> _Occurrence:
+        return _Occurrence(
+            self.source,
+            self.start if start is None else start,
+            self.end if stop is None else stop,
+        )
+
+
+_SERIES_EVENTS = recurring_ical_events.ComponentsWithName("VEVENT", adapter=_SourceEventAdapter)
 
 
 # -- reading the bytes ------------------------------------------------------------------------
@@ -431,6 +591,12 @@ def _decode(data: bytes, label: str, warnings: list[str]) -> str:
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError:
+        pass
+    try:
+        # Some producers fold at 75 octets through the middle of a character; unfolding the
+        # bytes first (RFC 5545 3.1 unfolds before decoding) joins it again.
+        return _FOLD.sub(b"", data).decode("utf-8-sig")
+    except UnicodeDecodeError:
         warnings.append(f"{label}: the feed is not UTF-8; read it as Windows-1252")
         return data.decode("cp1252", errors="replace")
 
@@ -453,7 +619,7 @@ def _binary_kind(data: bytes) -> str | None:
 
 def _refuse_non_calendar(text: str, label: str) -> None:
     """Raise InputError naming what the text is when it does not begin as a calendar."""
-    start = text.lstrip("\ufeff \t\r\n")
+    start = _TEXT_FOLD.sub("", text[:400].lstrip("\ufeff \t\r\n"))
     first_line = start.split("\n", 1)[0].strip()
     if first_line.upper().startswith("BEGIN:VCALENDAR"):
         return
@@ -479,19 +645,20 @@ def _refuse_non_calendar(text: str, label: str) -> None:
 
 def _from_ical(text: str) -> icalendar.Calendar:
     """Parse with icalendar, its per-process cache of custom time zones reset first."""
-    with _TZ_CACHE_LOCK:
-        tzp.use_zoneinfo()  # drops VTIMEZONEs cached from earlier feeds (same TZID wins)
-        calendar = icalendar.Calendar.from_ical(text)
+    tzp.use_zoneinfo()  # drops VTIMEZONEs cached from earlier feeds (first TZID wins there)
+    calendar = icalendar.Calendar.from_ical(text)
     if not isinstance(calendar, icalendar.Calendar) or calendar.name != "VCALENDAR":
         raise ValueError("the feed holds no VCALENDAR")
     return calendar
 
 
 def _block_error(block: list[str]) -> str | None:
-    """Why one VEVENT block does not parse on its own, or None when it does."""
+    """Why one component's lines do not parse on their own, or None when they do."""
     try:
-        icalendar.Event.from_ical("\r\n".join(block) + "\r\n")
+        icalendar.cal.Component.from_ical("\r\n".join(block) + "\r\n")
     except Exception as error:
+        if str(error).startswith("Found no components"):
+            return "a component inside it has no END line"
         return _one_line(error)
     return None
 
@@ -506,35 +673,52 @@ def _block_uid(block: list[str]) -> str:
 # -- one event --------------------------------------------------------------------------------
 
 
-def _check_event(event: icalendar.cal.Component) -> None:
-    """Raise _EventError when the event cannot be placed in time."""
+def _check_event(event: icalendar.cal.Component, properties: Properties) -> str | None:
+    """Raise _EventError when the event cannot be placed in time; else a note on what was lost.
+
+    icalendar keeps an event whose other lines could not be read, recording them in `errors`
+    (with no property name when the line itself was unreadable): the note reports them.
+    """
+    unreadable: list[str] = []
     for name, message in getattr(event, "errors", ()):
         if name in _TIME_PROPERTIES:
             raise _EventError(f"bad {name}: {_one_line(message)}")
-    dtstart = event.get("DTSTART")
+        if name is None:
+            unreadable.append(_one_line(message))
+    dtstart = properties.get("DTSTART")
     if dtstart is None:
-        raise _EventError("it has no DTSTART")
+        lost = [message for message in unreadable if "DTSTART" in message.upper()]
+        raise _EventError(f"unreadable DTSTART: {lost[0]}" if lost else "it has no DTSTART")
     if isinstance(dtstart, list):
         raise _EventError("it has more than one DTSTART")
     for name in ("DTSTART", "DTEND", "RECURRENCE-ID"):
-        prop = event.get(name)
+        prop = properties.get(name)
         if prop is None:
             continue
         if isinstance(prop, list) or not isinstance(getattr(prop, "dt", None), date):
             raise _EventError(f"bad {name}: not a date or date-time")
-    duration = event.get("DURATION")
+    duration = properties.get("DURATION")
     if duration is not None and not isinstance(getattr(duration, "dt", None), timedelta):
         raise _EventError("bad DURATION: not a duration")
     for name in _ZONED_PROPERTIES:
-        for prop in _each(event.get(name)):
-            tzid = prop.params.get("TZID") if hasattr(prop, "params") else None
+        for prop in _each(properties.get(name)):
+            # icalendar leaves a time naive when it cannot resolve its TZID
+            params = getattr(prop, "params", None)
+            tzid = params.get("TZID") if params else None
             if tzid and any(_is_naive(value) for value in _datetimes(prop)):
                 raise _EventError(f"unknown time zone {tzid!r} in {name}")
-    for rule in _each(event.get("RRULE")):
+    for rule in _each(properties.get("RRULE")):
         frequencies = rule.get("FREQ") or []
         frequency = str(frequencies[0]).upper() if frequencies else ""
         if frequency in _REFUSED_FREQUENCIES:
             raise _EventError(f"RRULE FREQ={frequency} is not supported for assignments")
+    if unreadable:
+        return f"ignored an unreadable line: {unreadable[0]}"
+    return None
+
+
+def _backwards(start: datetime, end: datetime) -> str:
+    return f"it ends ({end.isoformat()}) before it starts ({start.isoformat()})"
 
 
 def _moment(prop: object, name: str) -> date:
@@ -554,7 +738,7 @@ def _each(value: Any) -> list[Any]:
 
 def _datetimes(prop: Any) -> Iterator[Any]:
     """The date/datetime values of a DTSTART-like or EXDATE/RDATE-like property."""
-    if hasattr(prop, "dts"):
+    if isinstance(prop, icalendar.vDDDLists):
         for item in prop.dts:
             value = item.dt
             yield value[0] if isinstance(value, tuple) else value  # RDATE periods
@@ -566,25 +750,37 @@ def _is_naive(value: Any) -> bool:
     return isinstance(value, datetime) and value.tzinfo is None
 
 
-def _cancelled(event: icalendar.cal.Component) -> bool:
-    return _text(event, "STATUS").strip().upper() == "CANCELLED"
+def _cancelled(properties: Properties) -> bool:
+    return _text(properties, "STATUS").strip().upper() == "CANCELLED"
 
 
-def _sequence(event: icalendar.cal.Component) -> int:
+def _sequence(properties: Properties) -> int:
     try:
-        return int(event.get("SEQUENCE", 0))
+        return int(properties.get("SEQUENCE", 0))
     except (TypeError, ValueError):
         return 0
 
 
-def _text(event: icalendar.cal.Component, name: str) -> str:
-    """A property's text (icalendar has already unescaped it); repeated values joined by lines."""
-    value = event.get(name)
+def _text(properties: Properties, name: str) -> str:
+    """A property's text, unescaped; repeated values joined by lines."""
+    value = properties.get(name)
     if value is None:
         return ""
     if isinstance(value, list):
-        return "\n".join(str(item) for item in value)
-    return str(value)
+        return "\n".join(_unescaped(item) for item in value)
+    return _unescaped(value)
+
+
+_TEXT_ESCAPE = re.compile(r"\\([\\;,nN])")
+
+
+def _unescaped(value: object) -> str:
+    """icalendar unescapes known TEXT properties but leaves X- ones (X-ALT-DESC) as written."""
+    if not isinstance(value, icalendar.vUnknown) or "\\" not in value:
+        return str(value)
+    return _TEXT_ESCAPE.sub(
+        lambda match: "\n" if match.group(1) in "nN" else match.group(1), str(value)
+    )
 
 
 def _optional_text(value: object) -> str | None:

@@ -34,13 +34,16 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import errno
 import inspect
 import random
 import re
+import socket
+import ssl
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, tzinfo
 from types import TracebackType
 from typing import Any, Literal, TypeVar, overload
 from urllib.parse import quote
@@ -58,8 +61,8 @@ from usked_cli.zoom.errors import (
     ZoomScopeError,
     ZoomUnavailable,
     ZoomValidationError,
+    credentials_check,
     credentials_hint,
-    utc,
 )
 from usked_cli.zoom.models import (
     RECURRING_FIXED_TIME,
@@ -190,6 +193,7 @@ class ZoomClient:
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
         now: Callable[[], datetime] | None = None,
         rng: random.Random | None = None,
+        display_tz: tzinfo = UTC,
     ) -> None:
         account_id = (account_id or "").strip()
         client_id = (client_id or "").strip()
@@ -222,6 +226,7 @@ class ZoomClient:
         self._sleep = sleep
         self._now = now or _utc_now
         self._rng = rng or random.Random()
+        self._display_tz = display_tz  # for the times in messages (daily-limit resets)
         self._http = httpx.AsyncClient(
             transport=transport,
             timeout=httpx.Timeout(read_timeout, connect=connect_timeout),
@@ -230,7 +235,6 @@ class ZoomClient:
         )
         self._token: _AccessToken | None = None
         self._token_task: asyncio.Task[_AccessToken] | None = None
-        self._token_count = 0
         self._auth_failure: ZoomAuthError | None = None
         self._daily_reset: dict[str, datetime] = {}
         self._stats = ZoomStats()
@@ -374,6 +378,11 @@ class ZoomClient:
         GET /meetings/{id} (`occurrences[]`: occurrence_id, start_time, duration, status), so the
         detail is fetched for recurring meetings with a fixed time (type 8) only, skipping
         deleted occurrences. Type 3 (no fixed time) has no slots and is left out.
+
+        Sources: Zoom API reference, "Get a meeting" (`occurrences[]` and
+        `show_previous_occurrences`) and "List meetings"; developers.zoom.us/blog/
+        meeting-api-querying-tips-part3 (occurrence ids); devforum.zoom.us/t/7522 (Zoom staff:
+        the list "returns the parent meeting", type 8).
         """
         summaries = [m async for m in self.iter_user_meetings(user_id, type)]
         recurring = [m for m in summaries if m.type == RECURRING_FIXED_TIME]
@@ -596,10 +605,13 @@ class ZoomClient:
                         f"after {limited} tries",
                         status=429,
                         code=_int_or_none(code),
-                        zoom_message=self._scrub(message),
+                        zoom_message=self._scrub(message) or None,
                         hint="another app may be using the account's limit; lower zoom.rate_share",
                     )
-                if category is not None and (rate := self._limiter.slow_down(category)) is not None:
+                if (
+                    category is not None
+                    and (rate := self._limiter.rate_limited(category)) is not None
+                ):
                     self._bump("slowdowns")
                     self._retry_note(
                         f"Zoom's per-second rate limit was hit ({category}); slowing to "
@@ -694,7 +706,7 @@ class ZoomClient:
             detail = f"HTTP {response.status_code}" + (f", {error}" if error else "")
             if response.status_code in (400, 401):
                 failure = ZoomAuthError(
-                    f"Zoom rejected the credentials: {reason} ({detail})",
+                    f"Zoom rejected the credentials: {reason} ({detail}); {credentials_check()}",
                     status=response.status_code,
                     zoom_message=reason,
                     hint=credentials_hint(),
@@ -767,14 +779,15 @@ class ZoomClient:
     ) -> ZoomRateLimited:
         reset = retry_at or next_utc_midnight(self._now())
         self._daily_reset[category] = reset
+        when = reset.astimezone(self._display_tz).strftime("%Y-%m-%d %H:%M %Z")
         return ZoomRateLimited(
             f"Zoom's daily rate limit for {category} requests is used up ({label}); "
-            f"it resets at {utc(reset)}",
+            f"it resets at {when}",
             reset_at=reset,
             category=category,
             status=429 if request_sent else None,
             zoom_message=self._scrub(message) or None,
-            hint=f"run the same command again after {utc(reset)}",
+            hint=f"run the same command again after {when}",
         )
 
     def _connection_error(
@@ -810,7 +823,8 @@ class ZoomClient:
         if status == 401:
             return ZoomAuthError(
                 f"Zoom rejected the access token for {label}: {message or 'no reason given'}"
-                + (f" (code {code})" if code is not None else ""),
+                + (f" (code {code})" if code is not None else "")
+                + f"; {credentials_check()}",
                 hint=credentials_hint(),
                 **common,
             )
@@ -990,11 +1004,20 @@ _DNS_PERMANENT = ("name or service not known", "nodename nor servname", "no addr
 _DNS_ANY = (*_DNS_PERMANENT, "name resolution", "getaddrinfo")
 
 
+def _causes(exc: BaseException) -> list[BaseException]:
+    """The exception and what caused it: httpx wraps the OSError that says what happened."""
+    chain: list[BaseException] = []
+    current: BaseException | None = exc
+    while current is not None and current not in chain:
+        chain.append(current)
+        current = current.__cause__ or current.__context__
+    return chain
+
+
 def _describe_transport_error(
     exc: httpx.TransportError, connect_timeout: float, read_timeout: float
 ) -> tuple[str, bool]:
     """(reason for the user, whether retrying is pointless)."""
-    text = str(exc).lower()
     if isinstance(exc, httpx.ConnectTimeout):
         return f"no connection within {connect_timeout:g} s (timeout)", False
     if isinstance(exc, httpx.ReadTimeout):
@@ -1002,15 +1025,27 @@ def _describe_transport_error(
     if isinstance(exc, httpx.TimeoutException):
         return "timed out", False
     if isinstance(exc, httpx.ConnectError):
+        causes = _causes(exc)
+        text = " ".join(str(c) for c in causes).lower()
+        for cause in causes:
+            if isinstance(cause, socket.gaierror):
+                permanent = cause.errno in (socket.EAI_NONAME, getattr(socket, "EAI_NODATA", None))
+                return "DNS lookup failed (unknown host)", permanent
+            if isinstance(cause, ConnectionRefusedError):
+                return "connection refused", False
+            if isinstance(cause, ssl.SSLError):
+                return "TLS handshake failed", True
+            if isinstance(cause, OSError) and cause.errno in (
+                errno.ENETUNREACH,
+                errno.EHOSTUNREACH,
+            ):
+                return "network unreachable", False
         if any(marker in text for marker in _DNS_ANY):
-            permanent = any(marker in text for marker in _DNS_PERMANENT)
-            return "DNS lookup failed (unknown host)", permanent
+            return "DNS lookup failed (unknown host)", any(m in text for m in _DNS_PERMANENT)
         if "refused" in text:
             return "connection refused", False
         if "unreachable" in text:
             return "network unreachable", False
-        if "ssl" in text or "certificate" in text:
-            return "TLS handshake failed", True
         return "could not connect", False
     if isinstance(exc, httpx.NetworkError | httpx.RemoteProtocolError):
         return "the connection was dropped", False

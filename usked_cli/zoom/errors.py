@@ -124,24 +124,26 @@ class ZoomCredentialsMissing(ConfigError):
 
     def __init__(self, missing: tuple[str, ...]) -> None:
         envs = dict(CREDENTIAL_SETTINGS)
-        names = ", ".join(missing)
-        env_names = ", ".join(envs[name] for name in missing)
+        named = ", ".join(f"{name} (env {envs[name]})" for name in missing)
         super().__init__(
-            f"Zoom credentials are not configured: {names} missing",
+            f"Zoom credentials missing: {named}",
             hint=(
-                f"set {names} in the config file (or the environment: {env_names}) from the "
-                "Server-to-Server OAuth app in the Zoom Marketplace, e.g. "
-                f"`usked config set {missing[0]}`"
+                "copy them from the Server-to-Server OAuth app in the Zoom Marketplace "
+                f"(App Credentials), e.g. `usked config set {missing[0]}`"
             ),
         )
         self.missing = missing
 
 
+def credentials_check() -> str:
+    """The settings to check when Zoom rejects the credentials, for the message."""
+    return "check " + ", ".join(key for key, _ in CREDENTIAL_SETTINGS)
+
+
 def credentials_hint() -> str:
-    """Where to look when Zoom rejects the credentials."""
-    keys = ", ".join(key for key, _ in CREDENTIAL_SETTINGS)
+    """Where those settings live, for the hint."""
     envs = ", ".join(env for _, env in CREDENTIAL_SETTINGS)
-    return f"check {keys} (environment: {envs}), then run `usked zoom check`"
+    return f"set them in the config file or the environment ({envs}), then run `usked zoom check`"
 
 
 def utc(dt: datetime) -> str:

@@ -5,10 +5,14 @@ reserves the next free slot (`previous slot + 1/rate`, or now when idle) and sle
 are fixed when reserved, so the pace does not drift with wake-up latency or response times, and
 requests overlap freely: with 200 ms latency and 20/s, about four are in flight at once.
 
-After a per-second 429 the category slows down multiplicatively (at most once a second, since one
-overload shows up as several 429s), then recovers linearly once a second has passed without one:
-additive increase / multiplicative decrease, so the tool settles under whatever part of the
-account's limit other apps leave it.
+Per-second 429s that keep coming (two within `REPEAT_WINDOW`) slow the category down
+multiplicatively (at most once a second, since one overload shows up as several 429s); it
+recovers linearly once a second has passed without a 429: additive increase / multiplicative
+decrease, so the tool settles under whatever part of the account's limit other apps leave it.
+A lone 429 only costs its own retry, and adds a guard band (`GUARD_BAND`, 0.5%) to the spacing
+from then on: running exactly at the limit, jitter alone makes a request land early in Zoom's
+window now and then (request 1 a millisecond late, request 21 on time), and slowing everyone by
+a fifth for that would cost far more than it saves.
 
 Clocks are injected (`monotonic`, `sleep`), so tests drive all of this with a fake clock.
 """
@@ -30,6 +34,8 @@ SLOWDOWN_FACTOR = 0.8  # rate multiplier after a per-second 429
 MIN_RATE_FRACTION = 0.1  # never slower than this part of the target
 CALM_SECONDS = 1.0  # no 429 for this long before recovering
 RECOVERY_PER_SECOND = 0.1  # part of the target regained per calm second
+REPEAT_WINDOW = 2.0  # a second per-second 429 within this many seconds means "slow down"
+GUARD_BAND = 0.005  # spacing margin against jitter, once Zoom has shown it counts strictly
 
 
 class _Pacer:
@@ -41,10 +47,12 @@ class _Pacer:
         self.next_start: float | None = None
         self.last_slowdown = -math.inf
         self.recovered_at = -math.inf
+        self.last_429 = -math.inf
+        self.guard = 0.0
 
     def current_rate(self, now: float) -> float:
-        if self.rate < self.target and now - self.last_slowdown >= CALM_SECONDS:
-            since = max(self.last_slowdown + CALM_SECONDS, self.recovered_at)
+        if self.rate < self.target and now - self.last_429 >= CALM_SECONDS:
+            since = max(self.last_429 + CALM_SECONDS, self.recovered_at)
             gained = RECOVERY_PER_SECOND * self.target * max(0.0, now - since)
             self.rate = min(self.target, self.rate + gained)
             self.recovered_at = now
@@ -53,11 +61,14 @@ class _Pacer:
     def reserve(self, now: float) -> float:
         """The start time of the next request; an idle category starts at once (no burst credit)."""
         start = now if self.next_start is None or self.next_start < now else self.next_start
-        self.next_start = start + 1.0 / self.current_rate(now)
+        self.next_start = start + (1.0 + self.guard) / self.current_rate(now)
         return start
 
-    def slow_down(self, now: float) -> bool:
-        if now - self.last_slowdown < CALM_SECONDS:
+    def rate_limited(self, now: float) -> bool:
+        """Note a per-second 429; True if the category slowed down."""
+        previous, self.last_429 = self.last_429, now
+        self.guard = GUARD_BAND
+        if now - previous > REPEAT_WINDOW or now - self.last_slowdown < CALM_SECONDS:
             return False
         self.rate = max(self.target * MIN_RATE_FRACTION, self.current_rate(now) * SLOWDOWN_FACTOR)
         self.last_slowdown = now
@@ -86,10 +97,10 @@ class RateLimiter:
         if start > now:
             await self._sleep(start - now)
 
-    def slow_down(self, category: str) -> float | None:
-        """Slow a category after a per-second 429; the new rate, or None if it just slowed."""
+    def rate_limited(self, category: str) -> float | None:
+        """Note a per-second 429 in a category: the new, lower rate if it slowed down, else None."""
         pacer = self._pacers[category]
-        if pacer.slow_down(self._monotonic()):
+        if pacer.rate_limited(self._monotonic()):
             return pacer.rate
         return None
 

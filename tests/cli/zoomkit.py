@@ -1,0 +1,44 @@
+"""A fake Zoom behind the CLI: credentials in the environment, virtual time, a frozen app clock."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import pytest
+from typer.testing import Result
+
+from tests.cli.helpers import run
+from tests.fakes.zoom import DEFAULT_EPOCH, FakeZoom, VirtualClock, run_virtual
+
+SECRET = "cli-test-client-secret-0123456789"
+
+
+@dataclass
+class ZoomKit:
+    fake: FakeZoom
+    clock: VirtualClock
+    now: datetime
+
+    def run(self, args: Sequence[str], *, now: datetime | None = None, **obj: Any) -> Result:
+        """`usked ARGS` against the fake, on virtual time, with the app's clock at `now`."""
+        return run(
+            args,
+            now=now or self.now,
+            zoom_transport=self.fake.transport(),
+            run_async=run_virtual,
+            monotonic=self.clock.monotonic,
+            sleep=self.clock.sleep,
+            **obj,
+        )
+
+
+@pytest.fixture
+def zoom(monkeypatch: pytest.MonkeyPatch) -> ZoomKit:
+    clock = VirtualClock()
+    fake = FakeZoom(clock=clock.monotonic, now=clock.now, client_secret=SECRET)
+    for name, value in fake.credentials().items():
+        monkeypatch.setenv(f"USKED_ZOOM__{name.upper()}", str(value))
+    return ZoomKit(fake=fake, clock=clock, now=DEFAULT_EPOCH)

@@ -1,0 +1,38 @@
+"""The org's host users: active Zoom users, selected by email globs (`zoom.host_users`, --match)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from usked_cli.rules.names import pool_matches
+from usked_cli.zoom.client import ZoomClient
+from usked_cli.zoom.models import ZoomUser
+
+
+async def fetch_users(zoom: ZoomClient, *, globs: Sequence[str] | None = None) -> list[ZoomUser]:
+    """Active users, by email; only those matching a glob when `globs` is given (case-insensitive)."""
+    users = [
+        user
+        async for user in zoom.iter_users("active")
+        if globs is None or pool_matches(user.email, globs)
+    ]
+    users.sort(key=lambda user: user.email.casefold())
+    return users
+
+
+def user_record(user: ZoomUser) -> dict[str, Any]:
+    """The JSON/CSV record of a Zoom user (`admin zoom-users list`)."""
+    return {
+        "id": user.id,
+        "email": user.email,
+        "first_name": user.first_name,
+        "last_name": user.last_name,
+        "display_name": user.display_name,
+        "type": user.type,
+    }
+
+
+def host_user_ref(user_id: str, email: str, name: str) -> dict[str, str]:
+    """How a host user is named inside other records (conflicts, free slots)."""
+    return {"id": user_id, "email": email, "name": name}
