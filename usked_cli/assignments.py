@@ -88,7 +88,7 @@ def request_occurrences(workspace: Workspace, request_id: str) -> list[Assignmen
     found = workspace.assignments_for_request(wanted) if wanted else []
     if not found:
         raise NotFoundError(
-            f"no assignment with request id {wanted or request_id!r} in the synced feeds",
+            f"no assignment with request id {wanted or request_id.strip()} in the synced feeds",
             hint="`usked sync` refreshes the feeds; `usked assignments list --from -30d` shows ids",
         )
     return found

@@ -45,6 +45,7 @@ def test_json_record_shape(synced: None) -> None:
         "location": ZOOM_104233,
         "uid": "usked-request-104233@acme.usked.com",
         "recurrence_id": first_zoom["recurrence_id"],
+        "host_link_opens": "2026-11-27T08:45:00-06:00",
     }
     assert isinstance(first_zoom["recurrence_id"], str)
 
@@ -100,6 +101,7 @@ def test_piped_output_is_plain_tab_separated(synced: None) -> None:
         "yes",
         "Request #104233 - Spanish Interpreting - Medical Appointment",
         ZOOM_104233,
+        "2026-11-27T08:45:00-06:00",
     ]
     assert "\x1b[" not in result.stdout
 

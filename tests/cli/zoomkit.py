@@ -24,15 +24,14 @@ class ZoomKit:
 
     def run(self, args: Sequence[str], *, now: datetime | None = None, **obj: Any) -> Result:
         """`usked ARGS` against the fake, on virtual time, with the app's clock at `now`."""
-        return run(
-            args,
-            now=now or self.now,
-            zoom_transport=self.fake.transport(),
-            run_async=run_virtual,
-            monotonic=self.clock.monotonic,
-            sleep=self.clock.sleep,
+        options: dict[str, Any] = {
+            "zoom_transport": self.fake.transport(),
+            "run_async": run_virtual,
+            "monotonic": self.clock.monotonic,
+            "sleep": self.clock.sleep,
             **obj,
-        )
+        }
+        return run(args, now=now or self.now, **options)
 
 
 @pytest.fixture

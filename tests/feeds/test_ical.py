@@ -475,6 +475,40 @@ def test_a_series_outside_the_window_lists_nothing_but_counts_its_event() -> Non
     assert result.event_count == 1
 
 
+def test_a_series_that_ends_before_it_starts_is_skipped_like_a_single_event() -> None:
+    # recurring_ical_events would swap the times silently; a single event is skipped instead.
+    data = feed(
+        "UID:backwards\nDTSTART:20250311T090000\nDTEND:20250311T080000\nRRULE:FREQ=DAILY;COUNT=3"
+    )
+    result = parse(data)
+    assert result.assignments == []
+    assert result.warnings == [
+        "test.ics: skipped event backwards (line 4): it ends (2025-03-11T08:00:00-05:00) "
+        "before it starts (2025-03-11T09:00:00-05:00)"
+    ]
+
+
+def test_an_all_day_event_whose_dtend_equals_dtstart_lasts_one_day() -> None:
+    data = feed("UID:same\nDTSTART;VALUE=DATE:20250311\nDTEND;VALUE=DATE:20250311\nSUMMARY:x")
+    (day,) = parse(data).assignments
+    assert (day.start, day.end) == (
+        datetime(2025, 3, 11, tzinfo=CHICAGO),
+        datetime(2025, 3, 12, tzinfo=CHICAGO),
+    )
+
+
+def test_a_globally_unique_tzid_is_read_and_the_library_warning_becomes_a_feed_warning() -> None:
+    # Evolution and Thunderbird write "/<vendor>/<Olson name>"; icalendar guesses and warns.
+    data = feed(
+        "UID:evolution\nDTSTART;TZID=/freeassociation.sourceforge.net/Europe/Berlin:"
+        "20250311T090000\nSUMMARY:x"
+    )
+    result = parse(data)
+    assert result.assignments[0].start == datetime(2025, 3, 11, 9, tzinfo=BERLIN)
+    assert len(result.warnings) == 1
+    assert result.warnings[0].startswith("test.ics: Timezone '/freeassociation.sourceforge.net")
+
+
 def test_duplicate_uid_keeps_the_highest_sequence() -> None:
     data = feed(
         "UID:dup\nSEQUENCE:2\nDTSTART:20250311T100000\nSUMMARY:Request #2 (latest)",
@@ -634,3 +668,15 @@ def test_the_parser_does_not_import_the_cli_or_network_stacks() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     ).stdout
     assert out.strip() == "[]"
+
+
+def test_an_unexpected_error_inside_the_parser_still_surfaces_as_one_input_error(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    def explode(self: object) -> ParseResult:
+        raise RuntimeError("surprise\nwith a second line")
+
+    monkeypatch.setattr("usked_cli.feeds.ical._FeedReader.read", explode)
+    with pytest.raises(InputError) as caught:
+        parse((FIXTURES / "no_events.ics").read_bytes(), source="feed.ics")
+    assert caught.value.message == "feed.ics could not be read: surprise with a second line"

@@ -14,7 +14,7 @@ import typer
 from typer.core import TyperGroup
 
 from usked_cli import __version__
-from usked_cli.cli import admin, assignments, config_cmd, feeds, zoom_cmd
+from usked_cli.cli import admin, assignments, config_cmd, feeds, hostlink, zoom_cmd
 from usked_cli.cli.context import AppContext
 from usked_cli.errors import EXIT_FAILURE, EXIT_INTERRUPTED, UskedError
 from usked_cli.render import Output
@@ -151,5 +151,6 @@ app.add_typer(feeds.app, name="feeds")
 feeds.register_sync(app)
 app.add_typer(assignments.app, name="assignments")
 assignments.register_invite(app)
+hostlink.register(app)
 app.add_typer(zoom_cmd.app, name="zoom")
 app.add_typer(admin.app, name="admin")

@@ -33,11 +33,15 @@ RequestArg = Annotated[
 ]
 
 
-def assignment_record(a: Assignment, tz: ZoneInfo) -> dict[str, Any]:
+def assignment_record(a: Assignment, tz: ZoneInfo, lead_minutes: int) -> dict[str, Any]:
     """The JSON record of one assignment. Times are ISO 8601 with offset in the display timezone
-    (an all-day assignment keeps its own midnight, so its date never shifts)."""
+    (an all-day assignment keeps its own midnight, so its date never shifts). `host_link_opens`:
+    when the host link of a Zoom meeting becomes available (`lead_minutes` before the start)."""
+    from usked_cli.rules.window import host_link_opens
+
     start = a.start if a.all_day else a.start.astimezone(tz)
     end = a.end if a.all_day else a.end.astimezone(tz)
+    opens = host_link_opens(start, lead_minutes) if a.meeting_id and not a.all_day else None
     return {
         "user": a.user,
         "request_id": a.request_id,
@@ -52,6 +56,7 @@ def assignment_record(a: Assignment, tz: ZoneInfo) -> dict[str, Any]:
         "location": a.location,
         "uid": a.uid,
         "recurrence_id": a.recurrence_id,
+        "host_link_opens": iso(opens),
     }
 
 
@@ -68,6 +73,7 @@ _PLAIN_COLUMNS = [
     Column("zoom", "Zoom"),
     Column("title", "Title"),
     Column("where", "Where"),
+    Column("host_link_opens", "Host link opens"),
 ]
 
 _CSV_COLUMNS = [
@@ -75,6 +81,7 @@ _CSV_COLUMNS = [
     for key in (
         "user", "request_id", "title", "start", "end", "all_day", "zoom",
         "meeting_id", "invite_link", "passcode", "location", "uid", "recurrence_id",
+        "host_link_opens",
     )
 ]  # fmt: skip
 
@@ -86,6 +93,7 @@ _TTY_COLUMNS = [
     Column("title", "Title", max_width=40),
     Column("user", "User"),
     Column("where", "Where (invite link or location)", no_wrap=True),
+    Column("host_link", "Host link", style="dim", no_wrap=True),
 ]
 
 
@@ -98,6 +106,13 @@ def _time_range(record: dict[str, Any]) -> str:
     if end.date() != start.date():
         text += f" (ends {end:%a %d %b})"
     return text
+
+
+def _host_link_cell(record: dict[str, Any]) -> str:
+    if not record["host_link_opens"]:
+        return ""
+    opens = datetime.fromisoformat(record["host_link_opens"])
+    return f"from {opens:%H:%M}"
 
 
 def _tty_rows(records: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -114,6 +129,7 @@ def _tty_rows(records: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
                 "time": _time_range(record),
                 "zoom_marker": "Zoom" if record["zoom"] else "",
                 "where": _where(record),
+                "host_link": _host_link_cell(record),
             }
         )
         previous_day = day
@@ -123,8 +139,10 @@ def _tty_rows(records: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
 def render_assignments(
     context: AppContext, assignments: Sequence[Assignment], *, as_json: bool, as_csv: bool
 ) -> None:
-    tz = context.basics().timezone
-    records = [assignment_record(a, tz) for a in assignments]
+    basics = context.basics()
+    records = [
+        assignment_record(a, basics.timezone, basics.host_link_lead_minutes) for a in assignments
+    ]
     out = context.out
     if as_json:
         out.json(records)
@@ -167,7 +185,8 @@ List assignments in a time window (default: now to {DEFAULT_DAYS} days ahead), Z
 
 Reads the local cache filled by `usked sync`, so it is instant and works offline. On a terminal,
 assignments are grouped by day with the invite link in place of the location for Zoom meetings;
-piped, each is one tab-separated line: start, end, user, request_id, zoom (yes/no), title, where.
+piped, each is one tab-separated line: start, end, user, request_id, zoom (yes/no), title,
+where, host_link_opens (when the host link becomes available; empty for non-Zoom).
 
 WHEN: an ISO date or datetime (2026-12-01, 2026-12-01T09:30), today, tomorrow, yesterday, now,
 +3d, -2d, +2w, +5h, or a weekday name (monday, mon). A date as --to includes that whole day.
@@ -296,12 +315,16 @@ def show_cmd(ctx: typer.Context, request_id: RequestArg, json_output: JsonOpt = 
     from usked_cli.assignments import request_occurrences
 
     context = app_context(ctx)
-    tz = context.basics().timezone
+    basics = context.basics()
     now = context.now()
     occurrences = request_occurrences(context.workspace(), request_id)
     upcoming = [a for a in occurrences if a.end > now]
     shown = upcoming[0] if upcoming else occurrences[-1]
-    record = assignment_record(shown, tz)
+
+    def record_of(a: Assignment) -> dict[str, Any]:
+        return assignment_record(a, basics.timezone, basics.host_link_lead_minutes)
+
+    record = record_of(shown)
     report = {
         key: record[key]
         for key in (
@@ -312,8 +335,11 @@ def show_cmd(ctx: typer.Context, request_id: RequestArg, json_output: JsonOpt = 
     report["notes"] = shown.notes
     report["users"] = sorted({a.user for a in occurrences})
     report["occurrences"] = [
-        {key: r[key] for key in ("user", "start", "end", "all_day", "recurrence_id")}
-        for r in (assignment_record(a, tz) for a in upcoming)
+        {
+            key: r[key]
+            for key in ("user", "start", "end", "all_day", "recurrence_id", "host_link_opens")
+        }
+        for r in (record_of(a) for a in upcoming)
     ]
     report["last_occurrence"] = (
         None

@@ -89,7 +89,7 @@ _TOP_LEVEL_BEGINS = {
 
 # An event's properties by upper-case name: a plain-dict copy of the component is read about
 # eight times faster than the component itself, whose every lookup normalises the name.
-Properties = Mapping[str, Any]
+_Properties = Mapping[str, Any]
 _Member = tuple[int, icalendar.cal.Component, dict[str, Any]]  # position, event, properties
 
 
@@ -112,12 +112,12 @@ def parse_feed(
     parses but has no event in the window gives an empty list.
     """
     label = source or "the feed"
-    reader = _FeedReader(data, label, user, window_start, window_end, default_tz)
     with _PARSE_LOCK, warnings.catch_warnings(record=True) as library_warnings:
         # icalendar warns through Python's warnings (e.g. a guessed TZID): make them feed
         # warnings, so they reach stderr in our words and once, not as a Python traceback line.
         warnings.simplefilter("always")
         try:
+            reader = _FeedReader(data, label, user, window_start, window_end, default_tz)
             result = reader.read()
         except InputError:
             raise
@@ -377,7 +377,14 @@ class _FeedReader:
 
     def _read_series(self, uid: str, members: list[_Member]) -> None:
         series = icalendar.Calendar()
-        for _, event, _ in members:
+        for position, event, properties in members:
+            try:
+                # recurring_ical_events would quietly swap an end before the start: skip the
+                # event as a single one would be skipped.
+                self._span(properties)
+            except _EventError as error:
+                self._warn(uid, position, str(error))
+                continue
             series.add_component(event)
         query = recurring_ical_events.CalendarQuery(series, components=[_SERIES_EVENTS])
         occurrences: list[_Occurrence] = query.between(
@@ -406,7 +413,7 @@ class _FeedReader:
                 self._assignment(uid, details, start, end, all_day, self._recurrence_id(original))
             )
 
-    def _span(self, properties: Properties) -> tuple[datetime, datetime, bool]:
+    def _span(self, properties: _Properties) -> tuple[datetime, datetime, bool]:
         """The aware start and end of a single event, and whether it is all-day."""
         value = _moment(properties.get("DTSTART"), "DTSTART")
         all_day = not isinstance(value, datetime)
@@ -460,7 +467,7 @@ class _FeedReader:
         return self._aware(original).isoformat()
 
     def _details_of(
-        self, event: icalendar.cal.Component, properties: Properties | None = None
+        self, event: icalendar.cal.Component, properties: _Properties | None = None
     ) -> _Details:
         """What the event says; the occurrences of a series share it, so it is read once."""
         details = self._details.get(id(event))
@@ -511,7 +518,7 @@ class _Details:
     replaces: date | None
 
     @classmethod
-    def of(cls, properties: Properties) -> _Details:
+    def of(cls, properties: _Properties) -> _Details:
         summary = _text(properties, "SUMMARY")
         description = _text(properties, "DESCRIPTION")
         links = [_text(properties, name) for name in _LINK_PROPERTIES + _EXTRA_LINK_PROPERTIES]
@@ -673,7 +680,7 @@ def _block_uid(block: list[str]) -> str:
 # -- one event --------------------------------------------------------------------------------
 
 
-def _check_event(event: icalendar.cal.Component, properties: Properties) -> str | None:
+def _check_event(event: icalendar.cal.Component, properties: _Properties) -> str | None:
     """Raise _EventError when the event cannot be placed in time; else a note on what was lost.
 
     icalendar keeps an event whose other lines could not be read, recording them in `errors`
@@ -750,18 +757,18 @@ def _is_naive(value: Any) -> bool:
     return isinstance(value, datetime) and value.tzinfo is None
 
 
-def _cancelled(properties: Properties) -> bool:
+def _cancelled(properties: _Properties) -> bool:
     return _text(properties, "STATUS").strip().upper() == "CANCELLED"
 
 
-def _sequence(properties: Properties) -> int:
+def _sequence(properties: _Properties) -> int:
     try:
         return int(properties.get("SEQUENCE", 0))
     except (TypeError, ValueError):
         return 0
 
 
-def _text(properties: Properties, name: str) -> str:
+def _text(properties: _Properties, name: str) -> str:
     """A property's text, unescaped; repeated values joined by lines."""
     value = properties.get(name)
     if value is None:

@@ -1,0 +1,198 @@
+"""`usked host-link`: the lead-time window, --wait, the live-meeting guard, and no link on disk."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from tests.cli.helpers import run
+from tests.cli.zoomkit import ZoomKit, zoom  # noqa: F401  (fixture)
+from tests.fakes.zoom import FakeMeeting
+
+SAMPLE = Path(__file__).parents[2] / "examples" / "sample-feed.ics"
+MEETING_ID = 85512345678  # request 104233, Mon/Wed/Fri 09:00-10:00 Chicago
+MONDAY_0850 = datetime(2026, 11, 30, 14, 50, tzinfo=UTC)  # lead 15 min: opened at 08:45
+MONDAY_0800 = datetime(2026, 11, 30, 14, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def meeting(zoom: ZoomKit) -> FakeMeeting:
+    assert run(["feeds", "add", "maria", str(SAMPLE)]).exit_code == 0
+    assert run(["sync"], now=datetime(2026, 11, 27, 15, 0, tzinfo=UTC)).exit_code == 0
+    host = zoom.fake.add_user("host-a@acme.org", "Acme Corp Host", "A")
+    return zoom.fake.add_meeting(
+        host, "Spanish Interpreting", datetime(2026, 11, 30, 15, 0, tzinfo=UTC), id=MEETING_ID
+    )
+
+
+def test_open_window_prints_only_the_start_link(zoom: ZoomKit, meeting: FakeMeeting) -> None:
+    result = zoom.run(["host-link", "104233"], now=MONDAY_0850)
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout == meeting.start_url + "\n"
+    assert "zak=" in result.stdout
+    assert result.stderr == ""
+
+
+@pytest.mark.parametrize(
+    ("now", "expected"),
+    [
+        (MONDAY_0800, "Host link opens at 08:45 CST, in 45 min"),
+        (datetime(2026, 11, 30, 14, 44, 30, tzinfo=UTC), "in less than a minute"),
+        # At the end of Monday's occurrence, the next one (Wednesday) is the one that counts.
+        (datetime(2026, 11, 30, 16, 0, tzinfo=UTC), "opens at 08:45 CST on Wed 02 Dec, in 1 d 22 h"),
+    ],
+)
+def test_closed_window_is_exit_4_and_says_when(
+    zoom: ZoomKit, meeting: FakeMeeting, now: datetime, expected: str
+) -> None:
+    result = zoom.run(["host-link", "104233"], now=now)
+    assert result.exit_code == 4
+    assert result.stdout == ""
+    assert expected in result.stderr
+    assert zoom.fake.requests == []  # policy first: Zoom is not asked
+
+
+@pytest.mark.parametrize(
+    "now",
+    [
+        datetime(2026, 11, 30, 14, 45, tzinfo=UTC),  # exactly at opening
+        datetime(2026, 11, 30, 15, 59, 59, tzinfo=UTC),  # one second before the end
+    ],
+)
+def test_window_edges_are_open(zoom: ZoomKit, meeting: FakeMeeting, now: datetime) -> None:
+    assert zoom.run(["host-link", "104233"], now=now).exit_code == 0
+
+
+def test_json_report(zoom: ZoomKit, meeting: FakeMeeting) -> None:
+    result = zoom.run(["host-link", "#104233", "--json"], now=MONDAY_0850)
+    assert json.loads(result.stdout) == {
+        "request_id": "104233",
+        "meeting_id": str(MEETING_ID),
+        "host_user": {"id": meeting.host_id, "email": "host-a@acme.org"},
+        "start_url": meeting.start_url,
+        "window_opens": "2026-11-30T08:45:00-06:00",
+        "window_closes": "2026-11-30T10:00:00-06:00",
+    }
+
+
+def test_lead_time_setting_moves_the_window(
+    zoom: ZoomKit, meeting: FakeMeeting, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("USKED_ORG__HOST_LINK_LEAD_MINUTES", "60")
+    assert zoom.run(["host-link", "104233"], now=MONDAY_0800).exit_code == 0
+
+
+def test_wait_counts_down_then_prints(zoom: ZoomKit, meeting: FakeMeeting) -> None:
+    result = zoom.run(["host-link", "104233", "--wait"], now=MONDAY_0800)
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout == meeting.start_url + "\n"
+    assert "waiting for the host link window: opens at 08:45 CST, in 45 min" in result.stderr
+    assert "in 1 min" in result.stderr
+    assert "the host link window is open" in result.stderr
+
+
+def test_wait_refuses_more_than_a_day(zoom: ZoomKit, meeting: FakeMeeting) -> None:
+    result = zoom.run(
+        ["host-link", "104233", "--wait"], now=datetime(2026, 11, 28, 14, 0, tzinfo=UTC)
+    )
+    assert result.exit_code == 4
+    assert "more than 24 h away" in result.stderr
+
+
+def test_ctrl_c_while_waiting_is_130(zoom: ZoomKit, meeting: FakeMeeting) -> None:
+    async def interrupted(seconds: float) -> None:
+        raise KeyboardInterrupt
+
+    result = zoom.run(["host-link", "104233", "--wait"], now=MONDAY_0800, sleep=interrupted)
+    assert result.exit_code == 130
+    assert result.stdout == ""
+    assert "Traceback" not in result.stderr
+
+
+def test_live_meeting_on_the_host_user_is_refused_unless_forced(
+    zoom: ZoomKit, meeting: FakeMeeting
+) -> None:
+    zoom.fake.add_meeting(
+        meeting.host_id,
+        "Legal Consultation (overrunning)",
+        datetime(2026, 11, 30, 13, 30, tzinfo=UTC),
+        status="started",
+    )
+    refused = zoom.run(["host-link", "104233"], now=MONDAY_0850)
+    assert refused.exit_code == 4
+    assert refused.stdout == ""
+    assert '"Legal Consultation (overrunning)"' in refused.stderr
+    assert "since 07:30 CST" in refused.stderr
+    assert "would offer to end it" in refused.stderr
+    forced = zoom.run(["host-link", "104233", "--force"], now=MONDAY_0850)
+    assert forced.exit_code == 0
+    assert forced.stdout == meeting.start_url + "\n"
+    assert "--force" in forced.stderr
+
+
+def test_two_concurrent_meetings_allowed_on_business(
+    zoom: ZoomKit, meeting: FakeMeeting, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    zoom.fake.add_meeting(meeting.host_id, "Other", MONDAY_0800, status="started")
+    monkeypatch.setenv("USKED_ZOOM__MAX_CONCURRENT_MEETINGS", "2")
+    assert zoom.run(["host-link", "104233"], now=MONDAY_0850).exit_code == 0
+
+
+def test_this_meeting_already_live_is_not_a_conflict(zoom: ZoomKit, meeting: FakeMeeting) -> None:
+    meeting.status = "started"
+    assert zoom.run(["host-link", "104233"], now=MONDAY_0850).exit_code == 0
+
+
+@pytest.mark.parametrize(
+    ("request_id", "message"),
+    [
+        ("999999", "no assignment with request id 999999"),
+        ("104240", "request 104240 is not a Zoom meeting"),
+    ],
+)
+def test_unknown_or_not_zoom_is_exit_3(
+    zoom: ZoomKit, meeting: FakeMeeting, request_id: str, message: str
+) -> None:
+    result = zoom.run(["host-link", request_id], now=MONDAY_0850)
+    assert result.exit_code == 3
+    assert message in result.stderr
+
+
+def test_meeting_zoom_does_not_know_is_exit_3(zoom: ZoomKit, meeting: FakeMeeting) -> None:
+    del zoom.fake.meetings[MEETING_ID]
+    result = zoom.run(["host-link", "104233"], now=MONDAY_0850)
+    assert result.exit_code == 3
+    assert f"Zoom meeting not found: {MEETING_ID} (code 3001)" in result.stderr
+
+
+def test_open_hands_the_link_to_the_browser(
+    zoom: ZoomKit, meeting: FakeMeeting, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    opened: list[str] = []
+    monkeypatch.setattr("webbrowser.open", lambda url: opened.append(url) or True)
+    result = zoom.run(["host-link", "104233", "--open"], now=MONDAY_0850)
+    assert result.exit_code == 0
+    assert opened == [meeting.start_url]
+    assert result.stdout == ""
+
+
+def test_start_link_is_never_written_to_disk(
+    zoom: ZoomKit, meeting: FakeMeeting, isolation: Path
+) -> None:
+    for args in (["host-link", "104233"], ["-v", "host-link", "104233", "--json"]):
+        result = zoom.run(args, now=MONDAY_0850)
+        assert result.exit_code == 0
+        assert meeting.start_url in result.stdout
+        assert meeting.start_url not in result.stderr  # not even in --verbose lines
+    zak = meeting.start_url.split("zak=", 1)[1]
+    scanned = 0
+    for path in isolation.rglob("*"):
+        if path.is_file():
+            scanned += 1
+            data = path.read_bytes()
+            assert meeting.start_url.encode() not in data, path
+            assert zak.encode() not in data, path
+    assert scanned >= 2  # the config's snapshot and the workspace, at least

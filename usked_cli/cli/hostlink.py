@@ -1,0 +1,184 @@
+"""`usked host-link REQUEST_ID`: the Zoom host link, once the lead-time window is open."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+
+from usked_cli.cli.assignments import RequestArg
+from usked_cli.cli.context import AppContext, app_context
+from usked_cli.cli.options import JsonOpt
+
+if TYPE_CHECKING:
+    from usked_cli.rules.window import HostLinkWindow
+
+_HELP = """\
+Print a request's Zoom host link (start link), once its lead-time window is open.
+
+The window opens `org.host_link_lead_minutes` before the start of the request's next occurrence
+that has not ended, and closes at its end. Before that, nothing is printed and the exit code is 4;
+stderr says when it opens. The link is fetched fresh from Zoom on every call (it expires) and is
+never written to disk, a cache or a log.
+
+Before handing it out, Zoom is asked whether the meeting's host user is already running another
+meeting: starting a second one offers to end the first, so during an overrun a host link could
+end someone else's session. If the host user is at `zoom.max_concurrent_meetings`, the link is
+refused (exit 4) unless `--force`.
+
+Exit codes: 3 no such request, not a Zoom meeting, or a meeting Zoom does not know; 4 the window
+is not open, or the host user is busy.
+
+Examples:
+
+```
+usked host-link 104233
+usked host-link 104233 --wait --open
+usked host-link 104233 --json | jq -r .window_opens
+```
+"""
+
+
+def register(root: typer.Typer) -> None:
+    root.command("host-link", help=_HELP)(host_link_cmd)
+
+
+def host_link_cmd(
+    ctx: typer.Context,
+    request_id: RequestArg,
+    wait: Annotated[
+        bool,
+        typer.Option("--wait", help="Wait for the window to open (up to 24 h), with a countdown."),
+    ] = False,
+    force: Annotated[
+        bool,
+        typer.Option("--force", help="Hand out the link even if the host user is in a meeting."),
+    ] = False,
+    open_browser: Annotated[
+        bool, typer.Option("--open", help="Open the link in the browser instead of printing it.")
+    ] = False,
+    json_output: JsonOpt = False,
+) -> None:
+    from usked_cli.assignments import request_occurrences
+    from usked_cli.errors import InputError, PolicyRefusal
+    from usked_cli.hostlink import (
+        MAX_WAIT_HOURS,
+        fetch_host_link,
+        not_open_message,
+        window_for,
+        zoom_meeting_id,
+    )
+
+    context = app_context(ctx)
+    if open_browser and json_output:
+        raise InputError("--open and --json are alternatives: the link goes to one place")
+    occurrences = request_occurrences(context.workspace(), request_id)
+    assignment, meeting_id = zoom_meeting_id(occurrences)
+    settings = context.settings()
+    tz = settings.zone
+    lead = settings.org.host_link_lead_minutes
+    started_at = context.now()
+
+    async def main() -> dict[str, Any]:
+        clock = _Elapsed(context, started_at)
+        window = window_for(occurrences, now=started_at, lead_minutes=lead)
+        if not window.is_open:
+            message = not_open_message(window, now=started_at, tz=tz)
+            if not wait:
+                raise PolicyRefusal(message, hint=f"usked host-link {request_id} --wait")
+            if window.wait > timedelta(hours=MAX_WAIT_HOURS):
+                raise PolicyRefusal(f"{message}: more than {MAX_WAIT_HOURS} h away; --wait waits up to {MAX_WAIT_HOURS} h")
+            await _countdown(context, clock, window, tz)
+            window = window_for(occurrences, now=clock.now(), lead_minutes=lead)
+        async with context.zoom_client() as zoom:
+            link = await fetch_host_link(
+                zoom,
+                meeting_id,
+                max_concurrent=settings.zoom.max_concurrent_meetings,
+                force=force,
+                tz=tz,
+            )
+        for busy in link.busy_with:
+            context.out.warn(
+                f'--force: host user is running "{busy.topic}" (meeting {busy.id}); '
+                "starting this meeting may end it"
+            )
+        return {
+            "request_id": assignment.request_id,
+            "meeting_id": str(link.meeting.id),
+            "host_user": {"id": link.meeting.host_id, "email": link.meeting.host_email},
+            "start_url": link.meeting.start_url,
+            "window_opens": window.opens.astimezone(tz).isoformat(),
+            "window_closes": window.closes.astimezone(tz).isoformat(),
+        }
+
+    result = context.run(main())
+    if not result["start_url"]:
+        from usked_cli.errors import OperationalError
+
+        raise OperationalError(f"Zoom gave no start link for meeting {result['meeting_id']}")
+    if json_output:
+        context.out.json(result)
+    elif open_browser:
+        _open(result["start_url"])
+        context.out.note(f"opened the host link for request {result['request_id']} in the browser")
+    else:
+        context.out.line(result["start_url"])
+
+
+class _Elapsed:
+    """The app clock moved on by the time waited (tests freeze the app clock and fake the sleep)."""
+
+    def __init__(self, context: AppContext, start: datetime) -> None:
+        import time
+
+        self._monotonic = context.monotonic or time.monotonic
+        self._start = start
+        self._start_mono = self._monotonic()
+
+    def now(self) -> datetime:
+        return self._start + timedelta(seconds=self._monotonic() - self._start_mono)
+
+    def waited(self) -> float:
+        return self._monotonic() - self._start_mono
+
+
+async def _countdown(
+    context: AppContext, clock: _Elapsed, window: HostLinkWindow, tz: Any
+) -> None:
+    """Sleep until the window opens, saying how long is left on stderr (a live line on a terminal)."""
+    import asyncio
+
+    from usked_cli.rules.window import format_wait
+
+    sleep = context.sleep or asyncio.sleep
+    out = context.out
+    live = out.stderr_is_tty
+    deadline = window.wait.total_seconds()
+    opens = window.opens.astimezone(tz)
+    last_said = ""
+    while (left := deadline - clock.waited()) > 0:
+        said = f"waiting for the host link window: opens at {opens:%H:%M %Z}, in {format_wait(timedelta(seconds=left))}"
+        if live:
+            out.stderr.write(f"\r{said}\x1b[K")
+            out.stderr.flush()
+        elif said != last_said:
+            out.note(said)
+        last_said = said
+        # A terminal gets a second-by-second line; a log gets a line per minute.
+        await sleep(min(left, 1.0 if live else 60.0))
+    if live:
+        out.stderr.write("\r\x1b[K")
+    out.note("the host link window is open")
+
+
+def _open(url: str) -> None:
+    import webbrowser
+
+    from usked_cli.errors import OperationalError
+
+    if not webbrowser.open(url):
+        raise OperationalError(
+            "no browser could be opened", hint="run without --open to print the link instead"
+        )
