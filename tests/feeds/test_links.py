@@ -151,6 +151,34 @@ def test_a_start_link_is_skipped_and_the_invite_after_it_found() -> None:
     assert "zak" not in link.invite_link
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        # Outlook Safe Links (Microsoft Defender) rewrite every link in mail and invites.
+        "https://nam02.safelinks.protection.outlook.com/?url=https%3A%2F%2Fus02web.zoom.us"
+        "%2Fj%2F85512345678%3Fpwd%3DQWJj&data=05%7C01%7C&reserved=0",
+        # Google Calendar's redirector in HTML descriptions.
+        '<a href="https://www.google.com/url?q=https://us02web.zoom.us/j/85512345678?pwd%3DQWJj'
+        '&amp;sa=D&amp;source=calendar">Join</a>',
+    ],
+)
+def test_redirector_wrapped_links_are_unwrapped(text: str) -> None:
+    assert find_zoom_link(text) == ZoomLink(
+        "https://us02web.zoom.us/j/85512345678?pwd=QWJj", "85512345678", "QWJj"
+    )
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "https://www.google.com/url?q=https%3A%2F%2Fevil.com%2Fj%2F85512345678",
+        "https://x.safelinks.protection.outlook.com/?url=https%3A%2F%2Fzoom.us%2Fs%2F85512345678",
+    ],
+)
+def test_wrapped_links_that_are_not_invites_stay_out(text: str) -> None:
+    assert find_zoom_link(text) is None
+
+
 def test_nothing_given_finds_nothing() -> None:
     assert find_zoom_link() is None
     assert find_zoom_link(None, None) is None
@@ -224,6 +252,8 @@ def test_an_explicit_form_in_the_notes_wins_over_a_bare_number_in_the_summary() 
         (None, "&#8211; an HTML entity"),
         (None, "https://example.com/page#12345"),  # a URL fragment
         (None, "#123456789"),  # 9 digits after a bare #: a meeting id, not a request
+        (None, "Passcode: #512345"),
+        (None, "Meeting ID #8551234"),
     ],
 )
 def test_not_a_request_id(summary: str | None, notes: str | None) -> None:

@@ -96,3 +96,79 @@ def list_cmd(
         if not records:
             out.note("no active Zoom users match" if globs else "no active Zoom users")
         out.table(_USER_COLUMNS, records)
+
+
+_FREE_HELP = """\
+Find pool host users free for a new meeting: no meeting of theirs overlaps
+[at - padding, at + duration + padding] (padding: `org.padding_minutes`).
+
+WHEN: an ISO date and time (2026-12-01T09:30), now, +2h, tomorrow, a weekday, ... (a date alone
+means its midnight). MINUTES: 90, 90m, 1h30m, 1.5h.
+
+Examples:
+
+```
+usked admin zoom-users free --at 2026-12-01T09:30 --duration 90
+usked admin zoom-users free --at +1h --duration 60 --json | jq -r '.[0].email'
+```
+"""
+
+_FREE_COLUMNS = [
+    Column("email", "Email", style="bold"),
+    Column("name", "Name"),
+    Column("id", "User ID", style="dim"),
+]
+
+
+@app.command("free", help=_FREE_HELP)
+def free_cmd(
+    ctx: typer.Context,
+    at: Annotated[str, typer.Option("--at", help="When the new meeting starts.", metavar="WHEN")],
+    duration: Annotated[
+        str, typer.Option("--duration", help="How long it lasts.", metavar="MINUTES")
+    ],
+    match: MatchOpt = None,
+    json_output: JsonOpt = False,
+) -> None:
+    from datetime import timedelta
+
+    from usked_cli.errors import InputError
+    from usked_cli.padding import fetch_schedules, free_records
+    from usked_cli.rules.when import parse_duration_minutes, parse_when
+    from usked_cli.zoom.pool import fetch_users
+
+    context = app_context(ctx)
+    settings = context.settings()
+    tz = settings.zone
+    try:
+        start = parse_when(at, now=context.now().astimezone(tz), tz=tz)
+    except ValueError as exc:
+        raise InputError(f"--at {at!r}: {exc}") from None
+    try:
+        minutes = parse_duration_minutes(duration)
+    except ValueError as exc:
+        raise InputError(f"--duration {duration!r}: {exc}") from None
+    globs = pool_globs(context, match, pool=True)
+    padding = settings.org.padding_minutes
+    window_start = start - timedelta(minutes=padding)
+    window_end = start + timedelta(minutes=minutes + padding)
+
+    async def main() -> tuple[list[dict[str, str]], dict[str, Any]]:
+        async with context.zoom_client() as zoom:
+            users = await fetch_users(zoom, globs=globs)
+            schedules = await fetch_schedules(zoom, users, window_start, window_end)
+        return free_records(schedules, at=start, duration_minutes=minutes, padding_minutes=padding)
+
+    free, blocked = context.run(main())
+    out = context.out
+    if json_output:
+        out.json(free)
+    else:
+        out.table(_FREE_COLUMNS, free)
+    for email, meetings in blocked.items():
+        out.debug(f"{email} is busy: " + ", ".join(f'"{m.topic}"' for m in meetings))
+    out.note(
+        f"{len(free)} of {len(free) + len(blocked)} host users free "
+        f"{start:%a %d %b %H:%M}-{start + timedelta(minutes=minutes):%H:%M %Z} "
+        f"(padding {padding} min)"
+    )

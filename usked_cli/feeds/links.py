@@ -32,6 +32,8 @@ _PERSONAL_PATH = re.compile(r"(?i)/my/[a-z0-9][a-z0-9._-]*/?")
 _APP_PATH = re.compile(r"(?i)/join/?")
 _MEETING_ID = re.compile(r"\d{9,11}")
 _ZOOM_DOMAINS = ("zoom.us", "zoomgov.com")
+# How many redirectors deep a Zoom link is looked for (Safe Links around Google's is two).
+_MAX_WRAPPING = 2
 
 
 def is_zoom_host(host: str) -> bool:
@@ -45,7 +47,9 @@ def find_zoom_link(*texts: str | None) -> ZoomLink | None:
 
     An https (or http) link anywhere in the texts is preferred to a zoommtg:// app link, which
     is only used when there is no web link; it then becomes https://<host>/j/<id>[?pwd=...].
-    HTML (an X-ALT-DESC copy of the notes) is unescaped first so `&amp;` reads as `&`.
+    HTML (an X-ALT-DESC copy of the notes) is unescaped first so `&amp;` reads as `&`. A link
+    wrapped by a redirector (Outlook Safe Links `?url=…`, Google's `/url?q=…`) is unwrapped:
+    the invite link is then the Zoom link inside, not the redirector's.
     """
     app_link: ZoomLink | None = None
     for text in texts:
@@ -53,15 +57,45 @@ def find_zoom_link(*texts: str | None) -> ZoomLink | None:
             continue
         if "&" in text:
             text = html.unescape(text)
-        for match in _LINK.finditer(text):
-            candidate = match.group().rstrip(_TRAILING)
-            if candidate[:4].lower() == "http":
-                link = _web_link(candidate)
-                if link is not None:
-                    return link
-            elif app_link is None:
-                app_link = _app_link(candidate)
+        web_link, found_app_link = _scan(text, _MAX_WRAPPING)
+        if web_link is not None:
+            return web_link
+        app_link = app_link or found_app_link
     return app_link
+
+
+def _scan(text: str, unwrap: int) -> tuple[ZoomLink | None, ZoomLink | None]:
+    """The first Zoom web link in `text`, and the first app link before it (or anywhere)."""
+    app_link: ZoomLink | None = None
+    for match in _LINK.finditer(text):
+        candidate = match.group().rstrip(_TRAILING)
+        if candidate[:4].lower() != "http":
+            app_link = app_link or _app_link(candidate)
+            continue
+        link = _web_link(candidate)
+        if link is not None:
+            return link, app_link
+        if unwrap > 0:
+            for value in _wrapped_links(candidate):
+                inner_web, inner_app = _scan(value, unwrap - 1)
+                if inner_web is not None:
+                    return inner_web, app_link
+                app_link = app_link or inner_app
+    return None, app_link
+
+
+def _wrapped_links(url: str) -> list[str]:
+    """The query values of a non-Zoom link that are links themselves (a redirector's target)."""
+    try:
+        query = urlsplit(url).query
+    except ValueError:
+        return []
+    return [
+        value
+        for values in parse_qs(query).values()
+        for value in values
+        if "://" in value
+    ]
 
 
 def _web_link(url: str) -> ZoomLink | None:
@@ -116,10 +150,11 @@ _EXPLICIT_REQUEST = re.compile(
 )
 # "#104233": not an HTML entity (&#8211;), not part of a word or a URL fragment.
 _BARE_NUMBER = re.compile(r"(?<![\w&/#])#\s?(?P<digits>\d{3,8})\b")
-# Words that make "#512" a place or a phone extension rather than a request.
+# Words that make "#512" a place, a phone extension or a meeting's code rather than a request.
 _NOT_A_REQUEST = re.compile(
     r"(?i)\b(?:room|rm|suite|ste|apt|apartment|unit|floor|fl|bldg|building|box|ext|"
-    r"gate|door|bed|lot|dock|table|seat|line|phone|tel)\.?\s*$"
+    r"gate|door|bed|lot|dock|table|seat|line|phone|tel|passcode|password|pin|"
+    r"(?:meeting|webinar|conference)\s+id)\.?:?\s*$"
 )
 _BARE_MIN_DIGITS = 3
 

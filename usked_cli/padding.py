@@ -1,0 +1,133 @@
+"""Padding across the pool: each host user's meetings from Zoom, checked by `rules.padding`.
+
+The per-user fetches run concurrently (the client's limiter paces them within Zoom's rate limit),
+so one slow user does not hold up the rest.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, tzinfo
+from typing import Any
+
+from usked_cli.rules.padding import (
+    Meeting,
+    busy_meetings,
+    find_conflicts,
+    find_overcommitted,
+)
+from usked_cli.zoom.client import ZoomClient
+from usked_cli.zoom.models import ZoomUser
+from usked_cli.zoom.pool import host_user_ref
+
+# Users whose meetings are fetched at once; the limiter, not this, sets the pace.
+FETCH_CONCURRENCY = 8
+
+
+@dataclass(frozen=True, slots=True)
+class HostSchedule:
+    user: ZoomUser
+    meetings: tuple[Meeting, ...]
+
+
+async def fetch_schedules(
+    zoom: ZoomClient, users: Sequence[ZoomUser], start: datetime, end: datetime
+) -> list[HostSchedule]:
+    """Every host user's meeting occurrences overlapping [start, end), fetched concurrently."""
+
+    async def one(user: ZoomUser) -> HostSchedule:
+        meetings = tuple(
+            [
+                Meeting(
+                    meeting_id=str(slot.meeting_id),
+                    topic=slot.topic,
+                    start=slot.start,
+                    end=slot.end,
+                    occurrence_id=slot.occurrence_id,
+                )
+                async for slot in zoom.iter_occurrences(user.id, start, end)
+            ]
+        )
+        return HostSchedule(user, meetings)
+
+    return await zoom.gather((one(user) for user in users), concurrency=FETCH_CONCURRENCY)
+
+
+def _meeting_record(meeting: Meeting, tz: tzinfo) -> dict[str, Any]:
+    return {
+        "meeting_id": meeting.meeting_id,
+        "occurrence_id": meeting.occurrence_id,
+        "topic": meeting.topic,
+        "start": meeting.start.astimezone(tz).isoformat(),
+        "end": meeting.end.astimezone(tz).isoformat(),
+    }
+
+
+def _host(user: ZoomUser) -> dict[str, str]:
+    return host_user_ref(user.id, user.email, user.display_name)
+
+
+def conflict_records(
+    schedules: Sequence[HostSchedule], *, padding_minutes: int, tz: tzinfo
+) -> list[dict[str, Any]]:
+    """Pairs of meetings on one host user closer than the padding (negative gap: overlap)."""
+    records = []
+    for schedule in schedules:
+        for conflict in find_conflicts(schedule.meetings, padding_minutes=padding_minutes):
+            records.append(
+                {
+                    "host_user": _host(schedule.user),
+                    "first": _meeting_record(conflict.first, tz),
+                    "second": _meeting_record(conflict.second, tz),
+                    "gap_minutes": conflict.gap_minutes,
+                }
+            )
+    records.sort(key=lambda r: (r["second"]["start"], r["host_user"]["email"]))
+    return records
+
+
+def overcommit_records(
+    schedules: Sequence[HostSchedule], *, padding_minutes: int, max_concurrent: int, tz: tzinfo
+) -> list[dict[str, Any]]:
+    """Spans when more than `max_concurrent` padded meetings would run at once on a host user."""
+    records = []
+    for schedule in schedules:
+        for span in find_overcommitted(
+            schedule.meetings, padding_minutes=padding_minutes, max_concurrent=max_concurrent
+        ):
+            records.append(
+                {
+                    "host_user": _host(schedule.user),
+                    "start": span.start.astimezone(tz).isoformat(),
+                    "end": span.end.astimezone(tz).isoformat(),
+                    "peak": span.peak,
+                    "meetings": [_meeting_record(m, tz) for m in span.meetings],
+                }
+            )
+    records.sort(key=lambda r: (r["start"], r["host_user"]["email"]))
+    return records
+
+
+def free_records(
+    schedules: Sequence[HostSchedule],
+    *,
+    at: datetime,
+    duration_minutes: int,
+    padding_minutes: int,
+) -> tuple[list[dict[str, str]], dict[str, list[Meeting]]]:
+    """Host users free for [at, at + duration) with padding; and what blocks the others."""
+    free: list[dict[str, str]] = []
+    blocked: dict[str, list[Meeting]] = {}
+    for schedule in schedules:
+        busy = busy_meetings(
+            schedule.meetings,
+            at=at,
+            duration_minutes=duration_minutes,
+            padding_minutes=padding_minutes,
+        )
+        if busy:
+            blocked[schedule.user.email] = busy
+        else:
+            free.append(_host(schedule.user))
+    return free, blocked
