@@ -67,9 +67,7 @@ def fold(line: str) -> list[str]:
 
 def escape(text: str) -> str:
     """Escape a TEXT value the way producers do."""
-    return (
-        text.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,").replace("\n", "\\n")
-    )
+    return text.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,").replace("\n", "\\n")
 
 
 def generate_feed(events: int, seed: int = 1042) -> bytes:

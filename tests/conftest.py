@@ -9,9 +9,7 @@ import pytest
 
 
 @pytest.fixture(autouse=True)
-def isolation(
-    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
-) -> Path:
+def isolation(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
     """Point every location the tool reads or writes at a fresh temporary folder."""
     home = tmp_path_factory.mktemp("home")
     for name in list(os.environ):

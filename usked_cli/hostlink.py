@@ -34,7 +34,9 @@ def zoom_meeting_id(occurrences: Sequence[Assignment]) -> tuple[Assignment, str]
     return with_id, with_id.meeting_id
 
 
-def window_for(occurrences: Sequence[Assignment], *, now: datetime, lead_minutes: int) -> HostLinkWindow:
+def window_for(
+    occurrences: Sequence[Assignment], *, now: datetime, lead_minutes: int
+) -> HostLinkWindow:
     """The lead-time window of the next occurrence that has not ended; refused when all ended."""
     slots = sorted({(a.start, a.end) for a in occurrences})
     window = host_link_window(slots, now=now, lead_minutes=lead_minutes)
@@ -50,7 +52,9 @@ def window_for(occurrences: Sequence[Assignment], *, now: datetime, lead_minutes
 
 def not_open_message(window: HostLinkWindow, *, now: datetime, tz: tzinfo) -> str:
     opens = window.opens.astimezone(tz)
-    return f"Host link opens at {opens:%H:%M %Z}{_day(opens, now.astimezone(tz))}, in {format_wait(window.time_until_opens(now))}"
+    day = _day(opens, now.astimezone(tz))
+    wait = format_wait(window.time_until_opens(now))
+    return f"Host link opens at {opens:%H:%M %Z}{day}, in {wait}"
 
 
 def _day(opens: datetime, now: datetime) -> str:

@@ -72,7 +72,7 @@ def conflict_records(
     schedules: Sequence[HostSchedule], *, padding_minutes: int, tz: tzinfo
 ) -> list[dict[str, Any]]:
     """Pairs of meetings on one host user closer than the padding (negative gap: overlap)."""
-    records = []
+    records: list[dict[str, Any]] = []
     for schedule in schedules:
         for conflict in find_conflicts(schedule.meetings, padding_minutes=padding_minutes):
             records.append(
@@ -91,7 +91,7 @@ def overcommit_records(
     schedules: Sequence[HostSchedule], *, padding_minutes: int, max_concurrent: int, tz: tzinfo
 ) -> list[dict[str, Any]]:
     """Spans when more than `max_concurrent` padded meetings would run at once on a host user."""
-    records = []
+    records: list[dict[str, Any]] = []
     for schedule in schedules:
         for span in find_overcommitted(
             schedule.meetings, padding_minutes=padding_minutes, max_concurrent=max_concurrent

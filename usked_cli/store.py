@@ -59,6 +59,38 @@ _MIGRATIONS: list[str] = [
     CREATE INDEX assignment_start ON assignment (start_ts);
     CREATE INDEX assignment_request ON assignment (request_id);
     """,
+    # The rename journal: a run and, before its first PATCH, every user's before and after names.
+    """
+    CREATE TABLE rename_run (
+        run_id TEXT PRIMARY KEY,
+        kind TEXT NOT NULL,            -- 'rename' or 'undo'
+        run_key TEXT NOT NULL,         -- what the command asked for: a rerun finds its run by it
+        selection TEXT NOT NULL,       -- JSON: how users were selected
+        template TEXT,
+        org TEXT,
+        undo_of TEXT,
+        state TEXT NOT NULL,           -- 'running', 'done', 'partial'
+        created_at TEXT NOT NULL,
+        finished_at TEXT
+    );
+    CREATE INDEX rename_run_key ON rename_run (run_key, state);
+    CREATE TABLE rename_item (
+        run_id TEXT NOT NULL REFERENCES rename_run (run_id),
+        seq INTEGER NOT NULL,
+        user_id TEXT NOT NULL,
+        email TEXT NOT NULL,
+        before_display TEXT NOT NULL,
+        before_first TEXT NOT NULL,
+        before_last TEXT NOT NULL,
+        after_display TEXT NOT NULL,
+        after_first TEXT NOT NULL,
+        after_last TEXT NOT NULL,
+        status TEXT NOT NULL,          -- 'pending', 'sending', 'done', 'failed'
+        message TEXT,
+        updated_at TEXT,
+        PRIMARY KEY (run_id, user_id)
+    );
+    """,
 ]
 
 _ASSIGNMENT_COLUMNS = (

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
 
 from tests.cli.helpers import run
-from tests.cli.zoomkit import ZoomKit, zoom  # noqa: F401  (fixture)
+from tests.cli.zoomkit import ZoomKit
 from tests.fakes.zoom import DEFAULT_EPOCH, FakeUser
 
 NOW = DEFAULT_EPOCH  # Mon 2 Mar 2026, 09:00 in Chicago
@@ -111,18 +111,27 @@ def test_conflicts_finds_close_and_overlapping_meetings(
     result = zoom.run(["admin", "conflicts", "--json"])
     assert result.exit_code == 1, result.stderr
     records = json.loads(result.stdout)
-    assert [(r["host_user"]["email"], r["first"]["topic"], r["second"]["topic"], r["gap_minutes"]) for r in records] == [
+    assert [
+        (r["host_user"]["email"], r["first"]["topic"], r["second"]["topic"], r["gap_minutes"])
+        for r in records
+    ] == [
         ("host-a@acme.org", "Medical 1", "Medical 2", 5),
         ("host-b@acme.org", "Weekly", "Overlap", -30),
     ]
     first = records[0]
-    assert first["host_user"] == {"id": a.id, "email": "host-a@acme.org", "name": "Acme Corp Host A"}
+    assert first["host_user"] == {
+        "id": a.id,
+        "email": "host-a@acme.org",
+        "name": "Acme Corp Host A",
+    }
     assert first["first"]["start"] == "2026-03-02T10:00:00-06:00"
     assert set(first["first"]) == {"meeting_id", "occurrence_id", "topic", "start", "end"}
     assert "2 padding conflicts" in result.stderr
 
 
-def test_no_conflicts_is_exit_0_and_empty_json(zoom: ZoomKit, pool: tuple[FakeUser, FakeUser]) -> None:
+def test_no_conflicts_is_exit_0_and_empty_json(
+    zoom: ZoomKit, pool: tuple[FakeUser, FakeUser]
+) -> None:
     a, _ = pool
     zoom.fake.add_meeting(a, "One", at(1), 60)
     zoom.fake.add_meeting(a, "Two", at(2) + timedelta(minutes=10), 60)  # exactly the padding
@@ -186,13 +195,19 @@ def test_per_user_fetches_run_concurrently(zoom: ZoomKit, monkeypatch: pytest.Mo
 # --- free ------------------------------------------------------------------------------------
 
 
-def test_free_lists_users_clear_of_the_padded_slot(zoom: ZoomKit, pool: tuple[FakeUser, FakeUser]) -> None:
+def test_free_lists_users_clear_of_the_padded_slot(
+    zoom: ZoomKit, pool: tuple[FakeUser, FakeUser]
+) -> None:
     a, b = pool
     zoom.fake.add_meeting(a, "Ends 09:55", at(0), 55)  # ends 5 min before: inside the padding
     zoom.fake.add_meeting(b, "Ends 09:50", at(0), 50)  # ends exactly at at - padding: free
-    result = zoom.run(["admin", "zoom-users", "free", "--at", "2026-03-02T10:00", "--duration", "60", "--json"])
+    result = zoom.run(
+        ["admin", "zoom-users", "free", "--at", "2026-03-02T10:00", "--duration", "60", "--json"]
+    )
     assert result.exit_code == 0, result.stderr
-    assert json.loads(result.stdout) == [{"id": b.id, "email": "host-b@acme.org", "name": "Acme Corp Host B"}]
+    assert json.loads(result.stdout) == [
+        {"id": b.id, "email": "host-b@acme.org", "name": "Acme Corp Host B"}
+    ]
     assert "1 of 2 host users free" in result.stderr
 
 
@@ -200,7 +215,9 @@ def test_free_after_slot_boundary(zoom: ZoomKit, pool: tuple[FakeUser, FakeUser]
     a, b = pool
     zoom.fake.add_meeting(a, "Starts 11:05", at(2) + timedelta(minutes=5), 30)  # inside padding
     zoom.fake.add_meeting(b, "Starts 11:10", at(2) + timedelta(minutes=10), 30)  # at the edge
-    result = zoom.run(["admin", "zoom-users", "free", "--at", "2026-03-02T10:00", "--duration", "1h", "--json"])
+    result = zoom.run(
+        ["admin", "zoom-users", "free", "--at", "2026-03-02T10:00", "--duration", "1h", "--json"]
+    )
     assert [u["email"] for u in json.loads(result.stdout)] == ["host-b@acme.org"]
 
 

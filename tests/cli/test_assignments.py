@@ -218,7 +218,9 @@ def test_invite_prints_only_the_link(synced: None) -> None:
     assert result.stderr == ""
 
 
-@pytest.mark.parametrize(("request_id", "message"), [("104240", "not a Zoom meeting"), ("1", "no assignment")])
+@pytest.mark.parametrize(
+    ("request_id", "message"), [("104240", "not a Zoom meeting"), ("1", "no assignment")]
+)
 def test_invite_refuses_with_exit_3(synced: None, request_id: str, message: str) -> None:
     result = run(["invite", request_id], now=NOW)
     assert result.exit_code == 3

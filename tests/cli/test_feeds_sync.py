@@ -1,4 +1,4 @@
-"""`usked feeds add|list|remove` and `usked sync`: registration, conditional GET, failures kept apart."""
+"""`usked feeds add|list|remove` and `usked sync`: registration, conditional GET, failed feeds."""
 
 from __future__ import annotations
 
@@ -147,7 +147,10 @@ def test_failed_sync_keeps_previous_assignments_and_syncs_the_others(
     assert "HTML" in result.stderr
     assert "(1/2) joe: 429 assignments" in result.stderr  # progress for several feeds, on stderr
     assert run(["assignments", "list", "--user", "maria", "--json"], now=NOW).stdout == before
-    joe_titles = {a["title"] for a in json.loads(run(["assignments", "list", "--user", "joe", "--json"], now=NOW).stdout)}
+    joe_titles = {
+        a["title"]
+        for a in json.loads(run(["assignments", "list", "--user", "joe", "--json"], now=NOW).stdout)
+    }
     assert any("Portuguese" in title for title in joe_titles)
     listed = json.loads(run(["feeds", "list", "--json"]).stdout)
     errors = {feed["user"]: feed["last_error"] for feed in listed}

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from tests.cli.helpers import run
-from tests.cli.zoomkit import ZoomKit, zoom  # noqa: F401  (fixture)
+from tests.cli.zoomkit import ZoomKit
 from tests.fakes.zoom import FakeMeeting
 
 SAMPLE = Path(__file__).parents[2] / "examples" / "sample-feed.ics"
@@ -42,7 +42,10 @@ def test_open_window_prints_only_the_start_link(zoom: ZoomKit, meeting: FakeMeet
         (MONDAY_0800, "Host link opens at 08:45 CST, in 45 min"),
         (datetime(2026, 11, 30, 14, 44, 30, tzinfo=UTC), "in less than a minute"),
         # At the end of Monday's occurrence, the next one (Wednesday) is the one that counts.
-        (datetime(2026, 11, 30, 16, 0, tzinfo=UTC), "opens at 08:45 CST on Wed 02 Dec, in 1 d 22 h"),
+        (
+            datetime(2026, 11, 30, 16, 0, tzinfo=UTC),
+            "opens at 08:45 CST on Wed 02 Dec, in 1 d 22 h",
+        ),
     ],
 )
 def test_closed_window_is_exit_4_and_says_when(

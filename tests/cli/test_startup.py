@@ -33,7 +33,7 @@ def loaded(*args: str) -> list[str]:
         text=True,
         check=True,
     )
-    line = next(l for l in result.stderr.splitlines() if l.startswith("MODULES "))
+    line = next(x for x in result.stderr.splitlines() if x.startswith("MODULES "))
     modules: list[str] = json.loads(line.removeprefix("MODULES "))
     return modules
 

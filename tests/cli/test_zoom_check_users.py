@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from tests.cli.zoomkit import SECRET, ZoomKit, zoom  # noqa: F401  (fixture)
+from tests.cli.zoomkit import SECRET, ZoomKit
 from tests.fakes.zoom import Fault
 
 
@@ -32,11 +32,16 @@ def test_check_names_a_missing_scope_and_exits_1(zoom: ZoomKit) -> None:
     zoom.fake.scopes = {"user:read:admin", "meeting:read:admin"}
     result = zoom.run(["zoom", "check"])
     assert result.exit_code == 1
-    assert "missing scope for rename users: add user:write:admin or user:update:user:admin" in result.stderr
+    assert (
+        "missing scope for rename users: add user:write:admin or user:update:user:admin"
+        in result.stderr
+    )
     assert "scope rename users:\tMISSING" in result.stdout
 
 
-def test_check_with_bad_credentials_is_clean(zoom: ZoomKit, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_check_with_bad_credentials_is_clean(
+    zoom: ZoomKit, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("USKED_ZOOM__CLIENT_SECRET", "wrong-secret-value")
     result = zoom.run(["zoom", "check", "--json"])
     assert result.exit_code == 1
@@ -72,14 +77,22 @@ def test_users_list_match_pool_and_outputs(zoom: ZoomKit, monkeypatch: pytest.Mo
     zoom.fake.add_user("host-a@acme.org", "Acme Corp Host", "A")
     zoom.fake.add_user("Host-B@ACME.org", "Barry", "Jones", type=1)
     zoom.fake.add_user("maria@acme.org", "Maria", "Lopez")
-    matched = json.loads(zoom.run(["admin", "zoom-users", "list", "--match", "host-*", "--json"]).stdout)
+    matched = json.loads(
+        zoom.run(["admin", "zoom-users", "list", "--match", "host-*", "--json"]).stdout
+    )
     assert [u["email"] for u in matched] == ["host-a@acme.org", "Host-B@ACME.org"]
     no_pool = zoom.run(["admin", "zoom-users", "list", "--pool"])
     assert no_pool.exit_code == 2
     assert "zoom.host_users" in no_pool.stderr
     monkeypatch.setenv("USKED_ZOOM__HOST_USERS", "host-*@acme.org")
     piped = zoom.run(["admin", "zoom-users", "list", "--pool"])
-    assert piped.stdout.splitlines()[1].split("\t")[:5] == ["Host-B@ACME.org", "Barry Jones", "Barry", "Jones", "basic"]
+    assert piped.stdout.splitlines()[1].split("\t")[:5] == [
+        "Host-B@ACME.org",
+        "Barry Jones",
+        "Barry",
+        "Jones",
+        "basic",
+    ]
     csv_out = zoom.run(["admin", "zoom-users", "list", "--pool", "--csv"]).stdout.splitlines()
     assert csv_out[0] == "id,email,first_name,last_name,display_name,type"
     assert len(csv_out) == 3
@@ -87,7 +100,9 @@ def test_users_list_match_pool_and_outputs(zoom: ZoomKit, monkeypatch: pytest.Mo
 
 def test_users_list_rides_out_429_and_5xx(zoom: ZoomKit) -> None:
     zoom.fake.add_users(5)
-    zoom.fake.inject(Fault.too_many_requests(retry_after="1"), Fault.server_error(503), Fault.server_error(502))
+    zoom.fake.inject(
+        Fault.too_many_requests(retry_after="1"), Fault.server_error(503), Fault.server_error(502)
+    )
     result = zoom.run(["admin", "zoom-users", "list", "--json"])
     assert result.exit_code == 0, result.stderr
     assert len(json.loads(result.stdout)) == 5

@@ -7,11 +7,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-import pytest
 from typer.testing import Result
 
 from tests.cli.helpers import run
-from tests.fakes.zoom import DEFAULT_EPOCH, FakeZoom, VirtualClock, run_virtual
+from tests.fakes.zoom import FakeZoom, VirtualClock, run_virtual
 
 SECRET = "cli-test-client-secret-0123456789"
 
@@ -32,12 +31,3 @@ class ZoomKit:
             **obj,
         }
         return run(args, now=now or self.now, **options)
-
-
-@pytest.fixture
-def zoom(monkeypatch: pytest.MonkeyPatch) -> ZoomKit:
-    clock = VirtualClock()
-    fake = FakeZoom(clock=clock.monotonic, now=clock.now, client_secret=SECRET)
-    for name, value in fake.credentials().items():
-        monkeypatch.setenv(f"USKED_ZOOM__{name.upper()}", str(value))
-    return ZoomKit(fake=fake, clock=clock, now=DEFAULT_EPOCH)

@@ -275,9 +275,7 @@ def test_google_all_day_events_take_the_calendar_zone_not_the_default() -> None:
 
 def test_xwr_timezone_does_not_move_events_with_their_own_zone() -> None:
     result = parse("xwr_timezone_trap.ics", end=datetime(2025, 3, 20, tzinfo=CHICAGO))
-    starts = {
-        (a.uid, a.recurrence_id): a.start.astimezone(UTC) for a in result.assignments
-    }
+    starts = {(a.uid, a.recurrence_id): a.start.astimezone(UTC) for a in result.assignments}
     assert starts == {
         # Outlook-style VTIMEZONE without TZNAME: x_wr_timezone would take it for floating.
         ("own-vtimezone-without-tzname", None): utc(2025, 3, 11, 14, 0),
@@ -656,6 +654,18 @@ def test_without_a_source_the_message_says_the_feed() -> None:
         )
 
 
+def test_an_unexpected_error_inside_the_parser_still_surfaces_as_one_input_error(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    def explode(self: object) -> ParseResult:
+        raise RuntimeError("surprise\nwith a second line")
+
+    monkeypatch.setattr("usked_cli.feeds.ical._FeedReader.read", explode)
+    with pytest.raises(InputError) as caught:
+        parse((FIXTURES / "no_events.ics").read_bytes(), source="feed.ics")
+    assert caught.value.message == "feed.ics could not be read: surprise with a second line"
+
+
 # -- import hygiene ----------------------------------------------------------------------------
 
 
@@ -668,15 +678,3 @@ def test_the_parser_does_not_import_the_cli_or_network_stacks() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     ).stdout
     assert out.strip() == "[]"
-
-
-def test_an_unexpected_error_inside_the_parser_still_surfaces_as_one_input_error(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    def explode(self: object) -> ParseResult:
-        raise RuntimeError("surprise\nwith a second line")
-
-    monkeypatch.setattr("usked_cli.feeds.ical._FeedReader.read", explode)
-    with pytest.raises(InputError) as caught:
-        parse((FIXTURES / "no_events.ics").read_bytes(), source="feed.ics")
-    assert caught.value.message == "feed.ics could not be read: surprise with a second line"

@@ -72,9 +72,7 @@ class GeneratedEvent:
 
 
 def escape(text: str) -> str:
-    return (
-        text.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,").replace("\n", "\\n")
-    )
+    return text.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,").replace("\n", "\\n")
 
 
 @st.composite
@@ -241,8 +239,10 @@ def expected_start(event: GeneratedEvent, floating: ZoneInfo) -> datetime:
     if event.zone == "Z":
         return event.wall.replace(tzinfo=UTC)
     if event.zone in ("", "DATE"):
-        return event.wall.replace(tzinfo=floating) if event.zone == "" else datetime.combine(
-            event.wall.date(), time(), tzinfo=floating
+        return (
+            event.wall.replace(tzinfo=floating)
+            if event.zone == ""
+            else datetime.combine(event.wall.date(), time(), tzinfo=floating)
         )
     return event.wall.replace(tzinfo=ZoneInfo(TZIDS[event.zone]))
 

@@ -106,9 +106,7 @@ def test_an_https_link_is_preferred_to_an_app_link_even_in_a_later_text() -> Non
 
 
 def test_the_first_text_given_wins() -> None:
-    link = find_zoom_link(
-        None, "", "https://zoom.us/j/111111111", "https://zoom.us/j/222222222"
-    )
+    link = find_zoom_link(None, "", "https://zoom.us/j/111111111", "https://zoom.us/j/222222222")
     assert link is not None
     assert link.meeting_id == "111111111"
 

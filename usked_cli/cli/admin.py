@@ -135,6 +135,7 @@ usked admin conflicts --days 14 --json | jq '.[] | .host_user.email'
 ```
 """
 
+
 def _when(value: Any, row: Any, prefix: str = "") -> str:
     from datetime import datetime
 
@@ -216,7 +217,10 @@ def conflicts_cmd(
 
 
 def _conflict_row(record: dict[str, Any]) -> dict[str, Any]:
-    row: dict[str, Any] = {"host": record["host_user"]["email"], "gap_minutes": record["gap_minutes"]}
+    row: dict[str, Any] = {
+        "host": record["host_user"]["email"],
+        "gap_minutes": record["gap_minutes"],
+    }
     for which in ("first", "second"):
         for key in ("start", "end", "topic"):
             row[f"{which}_{key}"] = record[which][key]

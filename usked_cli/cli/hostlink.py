@@ -88,7 +88,10 @@ def host_link_cmd(
             if not wait:
                 raise PolicyRefusal(message, hint=f"usked host-link {request_id} --wait")
             if window.wait > timedelta(hours=MAX_WAIT_HOURS):
-                raise PolicyRefusal(f"{message}: more than {MAX_WAIT_HOURS} h away; --wait waits up to {MAX_WAIT_HOURS} h")
+                raise PolicyRefusal(
+                    f"{message}: more than {MAX_WAIT_HOURS} h away; "
+                    f"--wait waits up to {MAX_WAIT_HOURS} h"
+                )
             await _countdown(context, clock, window, tz)
             window = window_for(occurrences, now=clock.now(), lead_minutes=lead)
         async with context.zoom_client() as zoom:
@@ -144,10 +147,8 @@ class _Elapsed:
         return self._monotonic() - self._start_mono
 
 
-async def _countdown(
-    context: AppContext, clock: _Elapsed, window: HostLinkWindow, tz: Any
-) -> None:
-    """Sleep until the window opens, saying how long is left on stderr (a live line on a terminal)."""
+async def _countdown(context: AppContext, clock: _Elapsed, window: HostLinkWindow, tz: Any) -> None:
+    """Sleep until the window opens, saying how long is left on stderr (live on a terminal)."""
     import asyncio
 
     from usked_cli.rules.window import format_wait
@@ -159,7 +160,8 @@ async def _countdown(
     opens = window.opens.astimezone(tz)
     last_said = ""
     while (left := deadline - clock.waited()) > 0:
-        said = f"waiting for the host link window: opens at {opens:%H:%M %Z}, in {format_wait(timedelta(seconds=left))}"
+        wait_text = format_wait(timedelta(seconds=left))
+        said = f"waiting for the host link window: opens at {opens:%H:%M %Z}, in {wait_text}"
         if live:
             out.stderr.write(f"\r{said}\x1b[K")
             out.stderr.flush()

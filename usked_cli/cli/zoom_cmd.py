@@ -9,7 +9,9 @@ import typer
 from usked_cli.cli.context import app_context
 from usked_cli.cli.options import JsonOpt
 
-app = typer.Typer(help="Check the Zoom connection (Server-to-Server OAuth app).", no_args_is_help=True)
+app = typer.Typer(
+    help="Check the Zoom connection (Server-to-Server OAuth app).", no_args_is_help=True
+)
 
 
 @app.command("check")
@@ -50,7 +52,9 @@ def check_cmd(ctx: typer.Context, json_output: JsonOpt = False) -> None:
         users = report["users"]
         out.line(f"users:\t{'failed' if users is None else f'ok ({users} active)'}")
         for capability in report["capabilities"]:
-            state = "ok" if capability["granted"] else "MISSING " + " or ".join(capability["scopes"])
+            state = (
+                "ok" if capability["granted"] else "MISSING " + " or ".join(capability["scopes"])
+            )
             out.line(f"scope {capability['name']}:\t{state}")
         for problem in report["problems"]:
             out.error(problem)

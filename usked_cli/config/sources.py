@@ -186,7 +186,7 @@ def snapshot_path(config_path: Path) -> Path:
 
 
 def load_basics(config_flag: Path | None = None, timezone_flag: str | None = None) -> Basics:
-    """Timezone, data dir and lead time as the full model resolves them, from the snapshot if current."""
+    """Timezone, data dir and lead time as the full model resolves them (snapshot if current)."""
     path = resolve_config_path(config_flag)
     fingerprint = config_fingerprint(path)
     snapshot = snapshot_path(path)

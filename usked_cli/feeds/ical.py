@@ -7,7 +7,8 @@ What real feeds (uSked, Outlook, Google, Zoom) hold and how it is read:
     X-WR-TIMEZONE if it names a zone, else `default_tz`;
   - single events are read directly; only recurring series (RRULE, RDATE, RECURRENCE-ID) go
     through recurring_ical_events, one series at a time, because expanding the whole calendar
-    through it costs about as much again as parsing it;
+    through it costs about as much again as parsing it; its occurrences point at their source
+    event instead of copying it (see _SourceEventAdapter);
   - recurring_ical_events.of() is NOT used: it first calls x_wr_timezone.to_standard(), which
     takes any time whose zone has no name (an inline VTIMEZONE without TZNAME, as Outlook writes
     them) for a floating time and moves it into X-WR-TIMEZONE. The floating zone is attached
@@ -17,9 +18,14 @@ What real feeds (uSked, Outlook, Google, Zoom) hold and how it is read:
     the cache is reset before each parse (parses take a lock, as the cache is global).
 
 Cancelled events and cancelled occurrences are left out. An event that cannot be read (bad or
-missing DTSTART, bad RRULE, unknown TZID, end before start) is skipped with a warning naming its
-UID and line; input that is not a calendar at all raises InputError with one line saying what
-it is instead.
+missing DTSTART, bad RRULE, unknown TZID, end before start, a SECONDLY or MINUTELY rule) is
+skipped with a warning naming its UID and line; a line icalendar cannot read at all is dropped
+with a warning and the rest parsed again. Input that is not a calendar (HTML, JSON, binary, an
+empty or cut-short file) raises InputError with one line saying what it is instead.
+
+Identity: `recurrence_id` is the ISO form of an occurrence's original start (its RECURRENCE-ID
+for an override; a plain date for all-day series); a single event has None. An event without a
+UID gets `no-uid-<hash of summary and DTSTART>`, stable from one sync to the next.
 """
 
 from __future__ import annotations
@@ -371,9 +377,7 @@ class _FeedReader:
             return
         if self._in_window(start, end):
             details = self._details_of(event, properties)
-            self.result.assignments.append(
-                self._assignment(uid, details, start, end, all_day)
-            )
+            self.result.assignments.append(self._assignment(uid, details, start, end, all_day))
 
     def _read_series(self, uid: str, members: list[_Member]) -> None:
         series = icalendar.Calendar()
@@ -514,8 +518,8 @@ class _Details:
     zoom: ZoomLink | None
     notes: str
     cancelled: bool
-    start: date | None  # DTSTART, and for an override the RECURRENCE-ID it replaces
-    replaces: date | None
+    start: date | None  # DTSTART
+    replaces: date | None  # RECURRENCE-ID: the occurrence an override stands in for
 
     @classmethod
     def of(cls, properties: _Properties) -> _Details:
@@ -642,7 +646,7 @@ def _refuse_non_calendar(text: str, label: str) -> None:
         what = f"a {first_line[6:].strip() or 'component'} without a VCALENDAR around it"
     else:
         raise InputError(
-            f'{label} is not an iCalendar feed: it does not start with BEGIN:VCALENDAR '
+            f"{label} is not an iCalendar feed: it does not start with BEGIN:VCALENDAR "
             f'(starts with "{snippet}")'
         )
     raise InputError(

@@ -90,12 +90,7 @@ def _wrapped_links(url: str) -> list[str]:
         query = urlsplit(url).query
     except ValueError:
         return []
-    return [
-        value
-        for values in parse_qs(query).values()
-        for value in values
-        if "://" in value
-    ]
+    return [value for values in parse_qs(query).values() for value in values if "://" in value]
 
 
 def _web_link(url: str) -> ZoomLink | None:

@@ -6,7 +6,14 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from usked_cli.zoom.client import GET_MEETING, LIST_MEETINGS, LIST_USERS, UPDATE_USER, Endpoint, ZoomClient
+from usked_cli.zoom.client import (
+    GET_MEETING,
+    LIST_MEETINGS,
+    LIST_USERS,
+    UPDATE_USER,
+    Endpoint,
+    ZoomClient,
+)
 from usked_cli.zoom.errors import ZoomError
 
 
@@ -26,7 +33,7 @@ CAPABILITIES = (
 
 
 def has_scope(granted: Iterable[str], alternatives: Iterable[str]) -> bool:
-    """True when any alternative is granted; a classic `x:write:admin` scope includes `x:read:admin`."""
+    """Any alternative granted? A classic `x:write:admin` scope includes `x:read:admin`."""
     granted = set(granted)
     for scope in alternatives:
         if scope in granted:
@@ -69,8 +76,8 @@ async def check_zoom(zoom: ZoomClient, *, account_id: str, api_url: str) -> dict
         )
         if not granted:
             report["problems"].append(
-                f"missing scope for {capability.name}: add {' or '.join(capability.endpoint.scopes)}"
-                " to the app in the Zoom Marketplace"
+                f"missing scope for {capability.name}: add "
+                f"{' or '.join(capability.endpoint.scopes)} to the app in the Zoom Marketplace"
             )
     try:
         page = await zoom.users_page(page_size=30)

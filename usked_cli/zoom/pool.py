@@ -11,7 +11,7 @@ from usked_cli.zoom.models import ZoomUser
 
 
 async def fetch_users(zoom: ZoomClient, *, globs: Sequence[str] | None = None) -> list[ZoomUser]:
-    """Active users, by email; only those matching a glob when `globs` is given (case-insensitive)."""
+    """Active users by email; only those matching a glob when `globs` is given (any case)."""
     users = [
         user
         async for user in zoom.iter_users("active")
