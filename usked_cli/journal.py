@@ -87,7 +87,7 @@ class RenameJournal:
     def find_unfinished(self, run_key: str) -> RunSummary | None:
         row = self.db.execute(
             "SELECT run_id FROM rename_run WHERE run_key = ? AND state IN (?, ?) "
-            "ORDER BY created_at DESC, run_id DESC LIMIT 1",
+            "ORDER BY rowid DESC LIMIT 1",
             (run_key, *UNFINISHED),
         ).fetchone()
         return None if row is None else self.run(row[0])
@@ -203,7 +203,7 @@ class RenameJournal:
         ids = [
             row[0]
             for row in self.db.execute(
-                "SELECT run_id FROM rename_run ORDER BY created_at DESC, run_id DESC"
+                "SELECT run_id FROM rename_run ORDER BY rowid DESC"
             )
         ]
         return [summary for run_id in ids if (summary := self.run(run_id)) is not None]
@@ -211,7 +211,7 @@ class RenameJournal:
     def latest(self, kind: str) -> RunSummary | None:
         row = self.db.execute(
             "SELECT run_id FROM rename_run WHERE kind = ? "
-            "ORDER BY created_at DESC, run_id DESC LIMIT 1",
+            "ORDER BY rowid DESC LIMIT 1",
             (kind,),
         ).fetchone()
         return None if row is None else self.run(row[0])
