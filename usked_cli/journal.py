@@ -201,17 +201,13 @@ class RenameJournal:
 
     def runs(self) -> list[RunSummary]:
         ids = [
-            row[0]
-            for row in self.db.execute(
-                "SELECT run_id FROM rename_run ORDER BY rowid DESC"
-            )
+            row[0] for row in self.db.execute("SELECT run_id FROM rename_run ORDER BY rowid DESC")
         ]
         return [summary for run_id in ids if (summary := self.run(run_id)) is not None]
 
     def latest(self, kind: str) -> RunSummary | None:
         row = self.db.execute(
-            "SELECT run_id FROM rename_run WHERE kind = ? "
-            "ORDER BY rowid DESC LIMIT 1",
+            "SELECT run_id FROM rename_run WHERE kind = ? ORDER BY rowid DESC LIMIT 1",
             (kind,),
         ).fetchone()
         return None if row is None else self.run(row[0])

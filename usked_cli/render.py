@@ -13,7 +13,7 @@ import os
 import sys
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import IO, TYPE_CHECKING, Any
+from typing import IO, TYPE_CHECKING, Any, Literal
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -31,8 +31,13 @@ class Column:
     tty: Callable[[Any, Row], str] | None = None
     plain: Callable[[Any, Row], str] | None = None
     style: str | None = None
+    # Terminal layout: long values are cut with an ellipsis, or folded over lines ("fold").
     no_wrap: bool = False
+    min_width: int | None = None
     max_width: int | None = None
+    overflow: Literal["ellipsis", "fold"] = "ellipsis"
+    # Terminal: an http(s) value becomes a hyperlink (OSC 8), clickable even when folded.
+    link: bool = False
 
 
 def _text(value: Any) -> str:
@@ -157,21 +162,25 @@ class Output:
                 column.header,
                 style=column.style if self.color else None,
                 no_wrap=column.no_wrap,
+                min_width=column.min_width,
                 max_width=column.max_width,
-                overflow="fold" if column.no_wrap else "ellipsis",
+                overflow=column.overflow,
             )
         for row in rows:
             if section_key is not None and row.get(section_key):
                 table.add_section()
-            table.add_row(
-                *(
-                    column.tty(row.get(column.key), row)
-                    if column.tty
-                    else _text(row.get(column.key))
-                    for column in columns
-                )
-            )
+            table.add_row(*(self._cell(column, row) for column in columns))
         self.console().print(table)
+
+    def _cell(self, column: Column, row: Row) -> Any:
+        value = row.get(column.key)
+        text = column.tty(value, row) if column.tty else _text(value)
+        if column.link and text.startswith(("https://", "http://")):
+            from rich.style import Style
+            from rich.text import Text
+
+            return Text(text, style=Style(link=text))
+        return text
 
     def console(self, *, stderr: bool = False) -> Console:
         """A Rich console that never reads data as markup, emoji codes or highlight patterns."""

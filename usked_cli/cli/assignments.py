@@ -86,14 +86,15 @@ _CSV_COLUMNS = [
 ]  # fmt: skip
 
 _TTY_COLUMNS = [
-    Column("day", "Day", style="bold", no_wrap=True),
-    Column("time", "Time", no_wrap=True),
-    Column("zoom_marker", "", style="bold blue", no_wrap=True),
-    Column("request_id", "Request", style="cyan", no_wrap=True),
-    Column("title", "Title", max_width=40),
-    Column("user", "User"),
-    Column("where", "Where (invite link or location)", no_wrap=True),
-    Column("host_link", "Host link", style="dim", no_wrap=True),
+    Column("day", "Day", style="bold", no_wrap=True, min_width=10),
+    Column("time", "Time", no_wrap=True, min_width=11),
+    Column("zoom_marker", "", style="bold blue", no_wrap=True, min_width=4),
+    Column("request_id", "Request", style="cyan", no_wrap=True, min_width=7),
+    Column("short_title", "Title", min_width=10, max_width=32),
+    Column("user", "User", no_wrap=True, min_width=4, max_width=16),
+    # The invite link is what people click: fold it over lines rather than cut it.
+    Column("where", "Where (invite link or location)", min_width=26, overflow="fold", link=True),
+    Column("host_link", "Host link", style="dim", no_wrap=True, min_width=10),
 ]
 
 
@@ -106,6 +107,20 @@ def _time_range(record: dict[str, Any]) -> str:
     if end.date() != start.date():
         text += f" (ends {end:%a %d %b})"
     return text
+
+
+def _short_title(record: dict[str, Any]) -> str:
+    """The title without a leading "Request #104233 - ": the Request column shows the number."""
+    import re
+
+    title = str(record["title"])
+    shorter = re.sub(
+        rf"^\s*(request\s*(id)?\s*[:#]?\s*)?#?{re.escape(record['request_id'])}\s*[-:–]\s*",
+        "",
+        title,
+        flags=re.I,
+    )
+    return shorter or title
 
 
 def _host_link_cell(record: dict[str, Any]) -> str:
@@ -130,6 +145,7 @@ def _tty_rows(records: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
                 "zoom_marker": "Zoom" if record["zoom"] else "",
                 "where": _where(record),
                 "host_link": _host_link_cell(record),
+                "short_title": _short_title(record),
             }
         )
         previous_day = day
@@ -149,7 +165,14 @@ def render_assignments(
     elif as_csv:
         out.csv(_CSV_COLUMNS, records)
     elif out.is_tty:
-        out.table(_TTY_COLUMNS, _tty_rows(records), section_key="new_day")
+        columns = _TTY_COLUMNS
+        if len({r["user"] for r in records}) == 1:
+            columns = [c for c in columns if c.key != "user"]  # one user: say it once, below
+            out.note(f"assignments of {records[0]['user']}")
+        if out.console().width < 110:
+            # Narrow terminal: the invite link matters more (--json and piped output keep it).
+            columns = [c for c in columns if c.key != "host_link"]
+        out.table(columns, _tty_rows(records), section_key="new_day")
     else:
         out.tsv(_PLAIN_COLUMNS, ({**r, "where": _where(r)} for r in records))
 

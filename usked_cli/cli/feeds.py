@@ -111,7 +111,7 @@ def remove_cmd(ctx: typer.Context, user: UserArg) -> None:
 
 _FEED_COLUMNS = [
     Column("user", "User", style="bold"),
-    Column("source", "Source", no_wrap=True),
+    Column("source", "Source", overflow="fold"),
     Column("synced_at", "Synced"),
     Column("assignments", "Assignments"),
     Column("last_error", "Last error", style="red"),
