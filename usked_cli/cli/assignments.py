@@ -115,7 +115,7 @@ def _short_title(record: dict[str, Any]) -> str:
 
     title = str(record["title"])
     shorter = re.sub(
-        rf"^\s*(request\s*(id)?\s*[:#]?\s*)?#?{re.escape(record['request_id'])}\s*[-:–]\s*",
+        rf"^\s*(request\s*(id)?\s*[:#]?\s*)?#?{re.escape(record['request_id'])}\s*[-:\u2013]\s*",
         "",
         title,
         flags=re.I,
