@@ -17,7 +17,9 @@ from typing import Any
 
 from usked_cli.store import Workspace
 
-UNFINISHED = ("running", "partial")
+# Only an interrupted run is resumed; a "partial" one (finished, some failed) is not: a rerun plans
+# afresh, which picks up its failed users and any users added since.
+UNFINISHED = ("running",)
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,8 +88,8 @@ class RenameJournal:
 
     def find_unfinished(self, run_key: str) -> RunSummary | None:
         row = self.db.execute(
-            "SELECT run_id FROM rename_run WHERE run_key = ? AND state IN (?, ?) "
-            "ORDER BY rowid DESC LIMIT 1",
+            f"SELECT run_id FROM rename_run WHERE run_key = ? "
+            f"AND state IN ({', '.join('?' * len(UNFINISHED))}) ORDER BY rowid DESC LIMIT 1",
             (run_key, *UNFINISHED),
         ).fetchone()
         return None if row is None else self.run(row[0])

@@ -3,9 +3,11 @@
 Whoever starts a meeting with a host link appears under the Zoom user's own name, so host users
 carry generic names ("Acme Corp Host A"). A run is planned from Zoom's current names, committed to
 the journal (usked_cli.journal) before its first PATCH, then applied concurrently at the rate the
-client's limiter allows. The same command run again finds an unfinished run by its key (what was
+client's limiter allows. The same command run again finds an interrupted run by its key (what was
 asked: selection, template, org) and finishes it with the names it journaled, so a run cut off by
-Ctrl-C, kill -9 or a lost network keeps every user's before-name.
+Ctrl-C, kill -9, a lost network or a daily rate limit keeps every user's before-name. A run that
+finished with some users failed is closed as "partial"; running the command again plans afresh,
+and the users that failed (their names unchanged) are in the new plan.
 """
 
 from __future__ import annotations
@@ -215,14 +217,14 @@ async def apply_run(
     todo = [item for item in journal.items(run_id) if item.status != "done"]
 
     async def one(item: JournalItem) -> ItemResult:
-        if item.status == "sending":
-            # Cut off mid-request last time: it may have landed; look before sending it again.
-            current = await zoom.get_user(item.user_id)
-            if names_of(current) == item.after:
-                journal.mark(run_id, item.user_id, "done", now=now(), message="landed before")
-                return _report(item, "renamed", "landed before the interruption", on_result)
-        journal.mark(run_id, item.user_id, "sending", now=now())
         try:
+            if item.status == "sending":
+                # Cut off mid-request last time: it may have landed; look before sending again.
+                current = await zoom.get_user(item.user_id)
+                if names_of(current) == item.after:
+                    journal.mark(run_id, item.user_id, "done", now=now(), message="landed before")
+                    return _report(item, "renamed", "landed before the interruption", on_result)
+            journal.mark(run_id, item.user_id, "sending", now=now())
             await zoom.update_user_names(
                 item.user_id,
                 first_name=item.after.first,
@@ -231,7 +233,7 @@ async def apply_run(
             )
         except ZoomError as exc:
             if exc.fatal:
-                raise  # the item stays 'sending': checked on the next run
+                raise  # the item stays as it was: checked on the next run
             journal.mark(run_id, item.user_id, "failed", now=now(), message=exc.message)
             return _report(item, "failed", exc.message, on_result)
         journal.mark(run_id, item.user_id, "done", now=now())

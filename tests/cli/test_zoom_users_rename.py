@@ -176,9 +176,10 @@ def test_partial_failure_lists_failed_rows_and_rerun_retries_them(zoom: ZoomKit,
     rerun = zoom.run([*RENAME, "--yes", "--json"])
     assert rerun.exit_code == 0, rerun.stderr
     again = json.loads(rerun.stdout)
-    assert again["run_id"] == report["run_id"]  # the same run, finished
-    assert again["resumed"] is True
+    assert again["run_id"] != report["run_id"]  # a fresh plan: only the failed user is left
+    assert again["resumed"] is False
     assert [r["email"] for r in again["results"]] == ["host-02@acme.org"]
+    assert again["results"][0]["old"] == "Ann Lee"
     assert names(zoom)["host-02@acme.org"][0] == "Acme Corp Host B"
 
 

@@ -186,7 +186,7 @@ def test_network_trouble_is_retried(
     run_virtual(main())
 
 
-def test_a_patch_lost_after_landing_is_retried_harmlessly(
+def test_a_patch_lost_after_landing_is_checked_not_resent(
     fake: FakeZoom, make_client: ClientFactory
 ) -> None:
     user = fake.add_user("a@acme.org", "A", "B")
@@ -197,7 +197,21 @@ def test_a_patch_lost_after_landing_is_retried_harmlessly(
             await zoom.update_user_names(user.id, first_name="Host")
 
     run_virtual(main())
-    assert fake.patch_counts()[user.id] == 2  # same value twice: the journal's problem, not Zoom's
+    assert fake.patch_counts()[user.id] == 1  # read back before a resend: it had landed
+    assert fake.user(user.id).first_name == "Host"
+    assert len(fake.api_requests("GET", f"/v2/users/{user.id}")) == 1
+
+
+def test_a_patch_lost_before_landing_is_resent(fake: FakeZoom, make_client: ClientFactory) -> None:
+    user = fake.add_user("a@acme.org", "A", "B")
+    fake.inject(Fault.dropped("read", applied=False, method="PATCH"))
+
+    async def main() -> None:
+        async with make_client() as zoom:
+            await zoom.update_user_names(user.id, first_name="Host")
+
+    run_virtual(main())
+    assert fake.patch_counts()[user.id] == 1
     assert fake.user(user.id).first_name == "Host"
 
 

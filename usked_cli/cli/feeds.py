@@ -88,14 +88,16 @@ def remove_cmd(ctx: typer.Context, user: UserArg) -> None:
     Example: `usked feeds remove maria`
     """
     from usked_cli.config.writer import update_config
-    from usked_cli.errors import NotFoundError
+    from usked_cli.errors import ConfigError, NotFoundError
 
     context = app_context(ctx)
     path = context.config_path()
 
     def change(document: dict[str, object]) -> None:
         feeds = document.get("feeds")
-        if not isinstance(feeds, dict) or user not in feeds:
+        if feeds is not None and not isinstance(feeds, dict):
+            raise ConfigError(f"config file {path}: feeds: expected a table of user = source")
+        if not feeds or user not in feeds:
             raise NotFoundError(
                 f"no feed for {user!r} in {path}", hint="`usked feeds list` shows the users"
             )

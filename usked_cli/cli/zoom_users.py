@@ -321,7 +321,7 @@ def rename_cmd(
     from usked_cli.errors import InputError
     from usked_cli.journal import RenameJournal
     from usked_cli.renames import Selection, read_names_csv, rename_key
-    from usked_cli.rules.names import validate_template
+    from usked_cli.rules.names import uses_org, validate_template
 
     context = app_context(ctx)
     settings = context.settings()
@@ -350,7 +350,7 @@ def rename_cmd(
     except ValueError as exc:
         raise InputError(f"--template {template!r}: {exc}") from None
     org = settings.org.name
-    if "{org}" in template and not org.strip():
+    if uses_org(template) and not org.strip():
         raise InputError(
             "the template uses {org} but org.name is empty",
             hint="usked admin settings set org-name 'Acme Corp'",

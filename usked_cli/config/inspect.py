@@ -74,9 +74,10 @@ def effective_settings(
     document = sources.read_toml(config_path)
     values = _flatten(nested)
     origins = {key: _origin(key, document, flags) for key in values}
-    if settings.zoom.rate_limits is None:
-        for category in settings.zoom.effective_rate_limits():
-            origins[f"zoom.rate_limits.{category}"] = f"plan {settings.zoom.plan}"
+    base_plan = "pro" if settings.zoom.plan == "custom" else settings.zoom.plan
+    for category in settings.zoom.effective_rate_limits():
+        if origins[f"zoom.rate_limits.{category}"] == "default":
+            origins[f"zoom.rate_limits.{category}"] = f"plan {base_plan}"
     return EffectiveSettings(config_path=config_path, nested=nested, values=values, origins=origins)
 
 
@@ -84,10 +85,8 @@ def _origin(key: str, document: Mapping[str, Any], flags: Mapping[str, Any]) -> 
     parts = key.split(".")
     if parts[0] in flags:
         return "flag"
-    for depth in range(len(parts), 0, -1):
-        name = sources.ENV_NESTED_DELIMITER.join(parts[:depth]).upper()
-        if sources.env_lookup(name) is not None:
-            return f"env {sources.ENV_PREFIX}{name}"
+    if (name := sources.covering_env_var(parts)) is not None:
+        return f"env {name}"
     node: Any = document
     for part in parts:
         if not isinstance(node, dict) or part not in node:
@@ -140,16 +139,20 @@ class SetResult:
 def set_setting(config_path: Path, key: str, value: Any) -> SetResult:
     """Validate and write one setting. A refused value leaves the file untouched (exit 2)."""
     check_key(key)
+    if key.startswith("feeds."):
+        from usked_cli.feeds.fetch import check_source
+
+        value = check_source(str(value))  # the same checks as `feeds add`
 
     def change(document: Document) -> None:
         set_key(document, key, value)
-        typed = _typed_value(validate_document(document, path=config_path), key)
+        typed = _typed_value(validate_document(document, path=config_path, new_key=key), key)
         set_key(document, key, typed)
 
     update_config(config_path, change)
     shown = MASK if is_secret_key(key) else repr(_read_back(config_path, key))
     result = SetResult(f"set {key} = {shown} in {config_path}")
-    env_name = _overriding_env(key)
+    env_name = sources.covering_env_var(key.split("."))
     if env_name:
         result.notes.append(f"note: {env_name} is set in the environment and overrides this value")
     backup = config_path.with_name(config_path.name + ".bak")
@@ -177,12 +180,3 @@ def _read_back(config_path: Path, key: str) -> Any:
     for part in key.split("."):
         node = node.get(part) if isinstance(node, dict) else None
     return node
-
-
-def _overriding_env(key: str) -> str | None:
-    parts = key.split(".")
-    for depth in range(len(parts), 0, -1):
-        name = sources.ENV_NESTED_DELIMITER.join(parts[:depth]).upper()
-        if sources.env_lookup(name) is not None:
-            return sources.ENV_PREFIX + name
-    return None

@@ -22,7 +22,6 @@ from pydantic import (
     SecretStr,
     ValidationError,
     field_validator,
-    model_validator,
 )
 from pydantic_settings import (
     BaseSettings,
@@ -35,14 +34,9 @@ from pydantic_settings import (
 
 from usked_cli.config import sources
 from usked_cli.errors import ConfigError
+from usked_cli.zoom.ratelimit import PLAN_RATE_LIMITS
 
 PlanName = Literal["pro", "business", "custom"]
-
-# Zoom's per-second limits by plan and category (developers.zoom.us "Rate limits").
-PLAN_RATE_LIMITS: dict[str, dict[str, float]] = {
-    "pro": {"light": 30, "medium": 20, "heavy": 10},
-    "business": {"light": 80, "medium": 60, "heavy": 40},
-}
 
 
 class _Section(BaseModel):
@@ -73,9 +67,11 @@ class OrgSettings(_Section):
 
 
 class RateLimits(_Section):
-    light: float = Field(gt=0, le=10_000)
-    medium: float = Field(gt=0, le=10_000)
-    heavy: float = Field(gt=0, le=10_000)
+    """Requests per second by category; a category left out keeps the Pro plan's figure."""
+
+    light: float | None = Field(None, gt=0, le=10_000)
+    medium: float | None = Field(None, gt=0, le=10_000)
+    heavy: float | None = Field(None, gt=0, le=10_000)
 
 
 class ZoomSettings(_Section):
@@ -122,21 +118,19 @@ class ZoomSettings(_Section):
             return [part.strip() for part in value.split(",") if part.strip()]
         return value
 
-    @model_validator(mode="after")
-    def _custom_plan(self) -> ZoomSettings:
-        if self.plan == "custom" and self.rate_limits is None:
-            raise ValueError('plan = "custom" needs zoom.rate_limits {light, medium, heavy}')
-        return self
-
     def effective_rate_limits(self) -> dict[str, float]:
-        """Requests per second by category; explicit `rate_limits` win (they imply "custom")."""
+        """Requests per second by category: the plan's, overridden by any `rate_limits` given
+        (which imply "custom"; a custom plan starts from Pro's figures)."""
+        limits = dict(PLAN_RATE_LIMITS["pro" if self.plan == "custom" else self.plan])
         if self.rate_limits is not None:
-            return self.rate_limits.model_dump()
-        return dict(PLAN_RATE_LIMITS[self.plan])
+            given = self.rate_limits.model_dump(exclude_none=True)
+            limits.update(given)
+        return limits
 
     @property
     def effective_plan(self) -> PlanName:
-        return "custom" if self.rate_limits is not None else self.plan
+        given = self.rate_limits is not None and self.rate_limits.model_dump(exclude_none=True)
+        return "custom" if given else self.plan
 
 
 # The parsed config file, handed to the settings source below for one construction.
@@ -234,15 +228,24 @@ def load_settings(
             ) from None
 
 
-def validate_document(document: dict[str, Any], *, path: Path) -> Settings:
-    """Validate a config document alone (no environment, no flags): what the writer checks."""
+def validate_document(
+    document: dict[str, Any], *, path: Path, new_key: str | None = None
+) -> Settings:
+    """Validate a config document alone (no environment, no flags): what the writer checks.
+
+    `new_key`: the setting just given on the command line; a refusal of that value says so
+    (the file, not yet written, is unchanged), while any other error is the file's.
+    """
     with _sources(document, use_environment=False):
         try:
             return Settings()
         except ValidationError as exc:
-            raise ConfigError(
-                describe_validation_error(exc, path=path, flags={}, use_environment=False)
-            ) from None
+            message = describe_validation_error(exc, path=path, flags={}, use_environment=False)
+            first = ".".join(str(part) for part in exc.errors()[0]["loc"])
+            if new_key is not None and (first == new_key or first.startswith(new_key + ".")):
+                message = "refused: " + message.removeprefix(f"config file {path}: ")
+                raise ConfigError(message, hint=f"{path} is unchanged") from None
+            raise ConfigError(message) from None
 
 
 def describe_validation_error(
@@ -267,11 +270,12 @@ def _origin(loc: list[str], *, path: Path, flags: Mapping[str, Any], use_environ
     if loc and loc[0] in flags:
         return f"--{loc[0].replace('_', '-')}"
     if use_environment:
-        # The longest environment variable that covers the key (USKED_ZOOM__HOST_USERS for .0).
-        for depth in range(len(loc), 0, -1):
-            name = sources.ENV_NESTED_DELIMITER.join(loc[:depth]).upper()
-            if sources.env_lookup(name) is not None:
-                return f"environment variable {sources.ENV_PREFIX}{name}"
+        if (name := sources.covering_env_var(loc)) is not None:
+            return f"environment variable {name}"
+        # An error about a whole table (zoom) may come from variables inside it (USKED_ZOOM__PLAN).
+        inside = sources.env_vars_under(loc)
+        if inside:
+            return f"environment ({', '.join(inside)})"
     return f"config file {path}"
 
 

@@ -20,7 +20,7 @@ import hashlib
 import os
 import tomllib
 import zoneinfo
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -44,6 +44,25 @@ def env_lookup(name: str, environ: Mapping[str, str] | None = None) -> str | Non
         if key.lower() == wanted and value != "":
             return value
     return None
+
+
+def covering_env_var(parts: Sequence[str], environ: Mapping[str, str] | None = None) -> str | None:
+    """The set environment variable that gives this key, itself or a table holding it
+    (USKED_ZOOM__HOST_USERS for zoom.host_users.0), the longest first."""
+    for depth in range(len(parts), 0, -1):
+        name = ENV_NESTED_DELIMITER.join(parts[:depth]).upper()
+        if env_lookup(name, environ) is not None:
+            return ENV_PREFIX + name
+    return None
+
+
+def env_vars_under(parts: Sequence[str], environ: Mapping[str, str] | None = None) -> list[str]:
+    """Set environment variables for keys inside this table (USKED_ZOOM__PLAN for `zoom`)."""
+    environ = os.environ if environ is None else environ
+    prefix = (ENV_PREFIX + ENV_NESTED_DELIMITER.join(parts) + ENV_NESTED_DELIMITER).lower()
+    return sorted(
+        key.upper() for key, value in environ.items() if key.lower().startswith(prefix) and value
+    )
 
 
 def env_var_name(dotted_key: str) -> str:

@@ -36,7 +36,7 @@ def update_config(path: Path, change: Callable[[Document], None]) -> Document:
         from usked_cli.config.model import validate_document
 
         validate_document(document, path=path)
-        if document != current or not path.exists():
+        if document != current:
             write_document(path, document)
         return document
 

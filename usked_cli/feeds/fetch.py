@@ -47,30 +47,41 @@ def fetch_url(source: str) -> str:
 
 
 def check_source(source: str) -> str:
-    """Validate a feed source for `feeds add`: an https/webcal URL or an existing file path."""
+    """Validate a feed source (`feeds add`, `config set feeds.USER`): an https/webcal URL or an
+    existing file path. Returns what to store (a file path made absolute)."""
     if is_url(source):
-        parts = urlsplit(fetch_url(source))
+        try:
+            parts = urlsplit(fetch_url(source))
+            host = parts.hostname
+        except ValueError as exc:
+            raise InputError(f"{source}: not a valid URL ({exc})") from None
         if parts.scheme != "https":
             raise InputError(
                 f"{source}: feed URLs must use https (a feed URL is a credential; http exposes it)"
             )
-        if not parts.hostname:
+        if not host:
             raise InputError(f"{source}: not a valid URL (no host)")
         return source
-    path = Path(source).expanduser()
-    if not path.exists():
-        raise InputError(
-            f"{source}: no such file (give an https:// or webcal:// URL, or a .ics path)"
-        )
-    if not path.is_file():
-        raise InputError(f"{source}: not a file")
-    return str(path.resolve())
+    try:
+        path = Path(source).expanduser()
+        if not path.exists():
+            raise InputError(
+                f"{source}: no such file (give an https:// or webcal:// URL, or a .ics path)"
+            )
+        if not path.is_file():
+            raise InputError(f"{source}: not a file")
+        return str(path.resolve())
+    except OSError as exc:
+        raise InputError(f"{source}: {exc.strerror or exc}") from None
 
 
 def describe_source(source: str) -> str:
     """What to call a source in messages: the host for URLs (their paths carry feed tokens)."""
     if is_url(source):
-        return urlsplit(fetch_url(source)).hostname or "feed host"
+        try:
+            return urlsplit(fetch_url(source)).hostname or "feed host"
+        except ValueError:
+            return "feed host"
     return source
 
 
@@ -130,7 +141,7 @@ def _fetch_http(
     import httpx
 
     url = fetch_url(source)
-    host = urlsplit(url).hostname or url
+    host = describe_source(source)
     headers = {}
     if etag and not etag.startswith("file:"):
         headers["If-None-Match"] = etag
@@ -167,6 +178,8 @@ def _fetch_http(
         raise FeedFetchError(f"cannot reach {host}: {_reason(exc)}") from None
     except httpx.TooManyRedirects:
         raise FeedFetchError(f"{host} redirected too many times") from None
+    except (httpx.InvalidURL, httpx.UnsupportedProtocol, ValueError) as exc:
+        raise FeedFetchError(f"the feed URL is not valid ({_reason(exc)})") from None
     except httpx.HTTPError as exc:
         raise FeedFetchError(f"{host}: {type(exc).__name__}: {_reason(exc)}") from None
 

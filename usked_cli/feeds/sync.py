@@ -106,6 +106,8 @@ def _fetch_all(
                 yield user, source, future.result()
             except UskedError as exc:
                 yield user, source, exc
+            except Exception as exc:  # one feed's surprise must not stop the others
+                yield user, source, UskedError(f"unexpected {type(exc).__name__}: {exc}")
 
 
 def _store(

@@ -53,6 +53,7 @@ __all__ = [
     "pool_matches",
     "render_name",
     "split_name",
+    "uses_org",
     "validate_template",
 ]
 
@@ -142,6 +143,11 @@ def _parse(template: str) -> tuple[_Part, ...]:
 def validate_template(template: str) -> None:
     """Raise `ValueError` with a clear message unless `template` is a usable name template."""
     _parse(template)
+
+
+def uses_org(template: str) -> bool:
+    """Whether the template shows the organization's name (a literal `{{org}}` does not)."""
+    return render_name(template, org="\x00", index=1) != render_name(template, org="", index=1)
 
 
 def render_name(template: str, *, org: str, index: int) -> str:

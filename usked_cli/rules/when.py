@@ -75,12 +75,30 @@ _DURATION = (
 )
 
 
+#: The years a WHEN may name: wide for any schedule, narrow enough that adding a window or a
+#: padding to it never leaves the range datetime can hold.
+EARLIEST_YEAR, LATEST_YEAR = 1970, 9000
+
+
 def parse_when(text: str, *, now: datetime, tz: ZoneInfo, end_of_day: bool = False) -> datetime:
     """Read a WHEN phrase as an aware datetime in `tz` (see the module docstring for the forms).
 
     `now` must be aware; it is the only clock this function knows. Raises `ValueError` naming the
-    accepted forms when `text` is none of them.
+    accepted forms when `text` is none of them, or when it falls outside the years
+    EARLIEST_YEAR..LATEST_YEAR.
     """
+    try:
+        moment = _parse_when(text, now=now, tz=tz, end_of_day=end_of_day)
+    except OverflowError:
+        moment = None
+    if moment is None or not EARLIEST_YEAR <= moment.year <= LATEST_YEAR:
+        raise ValueError(
+            f"{text.strip()!r} is out of range (years {EARLIEST_YEAR} to {LATEST_YEAR})"
+        )
+    return moment
+
+
+def _parse_when(text: str, *, now: datetime, tz: ZoneInfo, end_of_day: bool) -> datetime:
     if now.tzinfo is None or now.utcoffset() is None:
         raise ValueError("now must be a timezone-aware datetime")
     phrase = text.strip().lower()

@@ -323,8 +323,9 @@ class ZoomClient:
     ) -> None:
         """PATCH /users/{id} with only the names given (Zoom answers 204).
 
-        Setting the same names twice is harmless, which is why a PATCH is retried after a dropped
-        connection even though it may have landed.
+        A PATCH whose answer is lost (the connection dropped after the request went out) may
+        have landed: before sending it again, the user is read back, and if the names are
+        already there the PATCH counts as done, so each rename lands once.
         """
         body = {
             key: value
@@ -337,7 +338,19 @@ class ZoomClient:
         }
         if not body:
             raise ValueError("update_user_names needs at least one name")
-        await self._call(UPDATE_USER, f"/users/{_segment(user_id)}", what=user_id, json=body)
+
+        async def landed() -> bool:
+            user = await self.get_user(user_id)
+            current = {
+                "first_name": user.first_name,
+                "last_name": user.last_name,
+                "display_name": user.display_name,
+            }
+            return all(current[key] == value for key, value in body.items())
+
+        await self._call(
+            UPDATE_USER, f"/users/{_segment(user_id)}", what=user_id, json=body, landed=landed
+        )
 
     async def get_meeting(
         self, meeting_id: int | str, *, show_previous_occurrences: bool = False
@@ -507,9 +520,16 @@ class ZoomClient:
         what: str,
         params: Mapping[str, str | int] | None = None,
         json: Mapping[str, str] | None = None,
+        landed: Callable[[], Awaitable[bool]] | None = None,
     ) -> httpx.Response:
         response = await self._send(
-            endpoint.method, self.api_url + path, path, endpoint.category, params=params, json=json
+            endpoint.method,
+            self.api_url + path,
+            path,
+            endpoint.category,
+            params=params,
+            json=json,
+            landed=landed,
         )
         if response.status_code >= 400:
             raise self._api_error(endpoint, path, what, response)
@@ -524,10 +544,14 @@ class ZoomClient:
         *,
         params: Mapping[str, str | int] | None = None,
         json: Mapping[str, str] | None = None,
+        landed: Callable[[], Awaitable[bool]] | None = None,
     ) -> httpx.Response:
         """Send with the retry policy; returns the response (4xx included) or raises.
 
         `category` None means the OAuth token request (Basic auth, not rate-limited here).
+        `landed`, for a write that is not safe to repeat blindly: after a transport error that
+        may have come after the request went out, it is asked before the retry whether the
+        write already took effect; if so, the write counts as done (a 204 stands in).
         """
         label = f"{method} {path}"
         host = _host_label(httpx.URL(url))
@@ -571,6 +595,8 @@ class ZoomClient:
                 )
                 await self._sleep(wait)
                 spent += wait
+                if landed is not None and _maybe_delivered(exc) and await landed():
+                    return httpx.Response(204)
                 continue
 
             elapsed = self._monotonic() - started
@@ -964,6 +990,11 @@ def _effective_rates(
 def _segment(value: str) -> str:
     """A path segment: ids and emails (`+`, `/` and spaces escaped; `@` kept)."""
     return quote(value.strip(), safe="@")
+
+
+def _maybe_delivered(exc: httpx.TransportError) -> bool:
+    """Whether the request may have reached Zoom before the failure (not a connect failure)."""
+    return not isinstance(exc, httpx.ConnectError | httpx.ConnectTimeout | httpx.PoolTimeout)
 
 
 def _host_label(url: httpx.URL) -> str:

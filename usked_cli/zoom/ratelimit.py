@@ -28,7 +28,12 @@ from datetime import UTC, datetime, timedelta
 from typing import Literal
 
 CATEGORIES = ("light", "medium", "heavy")
-PRO_RATE_LIMITS: Mapping[str, float] = {"light": 30.0, "medium": 20.0, "heavy": 10.0}
+# Zoom's per-second limits by plan and category (developers.zoom.us, "Rate limits").
+PLAN_RATE_LIMITS: Mapping[str, Mapping[str, float]] = {
+    "pro": {"light": 30, "medium": 20, "heavy": 10},
+    "business": {"light": 80, "medium": 60, "heavy": 40},
+}
+PRO_RATE_LIMITS = PLAN_RATE_LIMITS["pro"]
 
 SLOWDOWN_FACTOR = 0.8  # rate multiplier after a per-second 429
 MIN_RATE_FRACTION = 0.1  # never slower than this part of the target
