@@ -7,6 +7,7 @@ typer and the standard library and imports heavy modules inside its commands.
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -54,6 +55,38 @@ def _debug() -> bool:
 
 class UskedGroup(TyperGroup):
     """Maps UskedError to `error: …` / `hint: …` on stderr and its exit code; never a traceback."""
+
+    def main(
+        self,
+        args: Any = None,
+        prog_name: str | None = None,
+        complete_var: str | None = None,
+        standalone_mode: bool = True,
+        **extra: Any,
+    ) -> Any:
+        """Usage errors (a bad option or argument) are one `error:` line too, exit 2."""
+        if not standalone_mode:
+            return super().main(args, prog_name, complete_var, standalone_mode, **extra)
+        from typer._click.exceptions import ClickException, NoArgsIsHelpError, UsageError
+
+        try:
+            code = super().main(args, prog_name, complete_var, False, **extra)
+        except NoArgsIsHelpError as exc:
+            # `usked` or `usked admin` alone: the help is the answer (exit 2, as Click does).
+            help_text = exc.ctx.get_help() if exc.ctx is not None else ""
+            if help_text:
+                typer.echo(help_text)
+            sys.exit(exc.exit_code)
+        except ClickException as exc:
+            typer.echo(f"error: {exc.format_message()}", err=True)
+            if isinstance(exc, UsageError):
+                where = exc.ctx.command_path if exc.ctx is not None else "usked"
+                typer.echo(f"hint: {where} --help", err=True)
+            sys.exit(exc.exit_code)
+        except typer.Abort:
+            typer.echo("aborted", err=True)
+            sys.exit(EXIT_FAILURE)
+        sys.exit(code if isinstance(code, int) else 0)
 
     def invoke(self, ctx: Any) -> Any:
         try:
