@@ -69,6 +69,7 @@ def fill_workspace(data_dir: Path, count: int, now: datetime) -> None:
             horizon=(now - timedelta(days=62), now + timedelta(days=400)),
             event_count=per_user,
             calendar_tz=None,
+            parsed_with="bench",
         )
     workspace.close()
 

@@ -91,6 +91,11 @@ _MIGRATIONS: list[str] = [
         PRIMARY KEY (run_id, user_id)
     );
     """,
+    # What the stored assignments were parsed with (the zone of floating times, the version):
+    # a change re-parses the stored feed even when the server says it is unchanged.
+    """
+    ALTER TABLE feed_state ADD COLUMN parsed_with TEXT;
+    """,
 ]
 
 _ASSIGNMENT_COLUMNS = (
@@ -113,6 +118,7 @@ class FeedState:
     calendar_tz: str | None
     last_error: str | None
     last_attempt_at: str | None
+    parsed_with: str | None
 
 
 class Workspace:
@@ -177,7 +183,7 @@ class Workspace:
     def feed_states(self) -> list[FeedState]:
         rows = self.db.execute(
             "SELECT user, source, etag, last_modified, synced_at, horizon_start, horizon_end, "
-            "event_count, assignment_count, calendar_tz, last_error, last_attempt_at "
+            "event_count, assignment_count, calendar_tz, last_error, last_attempt_at, parsed_with "
             "FROM feed_state ORDER BY user"
         ).fetchall()
         return [FeedState(*row) for row in rows]
@@ -202,6 +208,7 @@ class Workspace:
         horizon: tuple[datetime, datetime],
         event_count: int,
         calendar_tz: str | None,
+        parsed_with: str,
     ) -> None:
         """Swap in a user's freshly parsed assignments, all at once or not at all."""
         with self.transaction() as db:
@@ -214,13 +221,15 @@ class Workspace:
             db.execute(
                 "INSERT INTO feed_state (user, source, etag, last_modified, body, synced_at, "
                 "horizon_start, horizon_end, event_count, assignment_count, calendar_tz, "
-                "last_error, last_attempt_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, ?) "
+                "last_error, last_attempt_at, parsed_with) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, ?, ?) "
                 "ON CONFLICT (user) DO UPDATE SET source = excluded.source, etag = excluded.etag, "
                 "last_modified = excluded.last_modified, body = excluded.body, "
                 "synced_at = excluded.synced_at, horizon_start = excluded.horizon_start, "
                 "horizon_end = excluded.horizon_end, event_count = excluded.event_count, "
                 "assignment_count = excluded.assignment_count, calendar_tz = excluded.calendar_tz, "
-                "last_error = NULL, last_attempt_at = excluded.last_attempt_at",
+                "last_error = NULL, last_attempt_at = excluded.last_attempt_at, "
+                "parsed_with = excluded.parsed_with",
                 (
                     user,
                     source,
@@ -234,6 +243,7 @@ class Workspace:
                     len(assignments),
                     calendar_tz,
                     synced_at,
+                    parsed_with,
                 ),
             )
 

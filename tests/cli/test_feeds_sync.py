@@ -142,7 +142,7 @@ def test_failed_sync_keeps_previous_assignments_and_syncs_the_others(
     maria_feed.write_text("<!DOCTYPE html><html><body>Please log in</body></html>")
     joe.write_bytes(SAMPLE.read_bytes().replace(b"Spanish", b"Portuguese"))
     result = run(["sync"], now=NOW)
-    assert result.exit_code == 1
+    assert result.exit_code == 2  # maria's feed is not a calendar (contracts.md: exit 2)
     assert "maria" in result.stderr
     assert "HTML" in result.stderr
     assert "(1/2) joe: 429 assignments" in result.stderr  # progress for several feeds, on stderr
@@ -178,3 +178,19 @@ def test_sync_with_no_feeds_is_empty_json() -> None:
     result = run(["sync", "--json"], now=NOW)
     assert result.exit_code == 0
     assert json.loads(result.stdout) == []
+
+
+def test_changing_the_timezone_reparses_floating_times(tmp_path: Path, config_file: Path) -> None:
+    feed = tmp_path / "floating.ics"
+    feed.write_bytes(
+        b"BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//x//y//EN\r\nBEGIN:VEVENT\r\nUID:f1\r\n"
+        b"DTSTAMP:20261101T000000Z\r\nDTSTART:20261130T090000\r\nDTEND:20261130T100000\r\n"
+        b"SUMMARY:Request #777001 - floating\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n"
+    )
+    assert run(["feeds", "add", "maria", str(feed)]).exit_code == 0
+    assert run(["sync"], now=NOW).exit_code == 0
+    assert run(["admin", "settings", "set", "timezone", "Europe/Paris"]).exit_code == 0
+    result = run(["sync", "--json"], now=NOW)
+    assert json.loads(result.stdout)[0]["status"] == "updated"  # the file did not change
+    [assignment] = json.loads(run(["assignments", "list", "--json"], now=NOW).stdout)
+    assert assignment["start"] == "2026-11-30T09:00:00+01:00"

@@ -904,19 +904,20 @@ def test_one_rate_limit_from_the_environment_is_taken_or_refused_by_its_name(
 
 # --- feeds that cannot be synced ---------------------------------------------------------------
 
-BROKEN_FEEDS: dict[str, tuple[str, str]] = {
-    # name: (input that replaces maria's feed, what the error line says)
-    "empty": ("empty", "is empty (0 bytes)"),
-    "binary": ("binary", "it looks like binary data"),
-    "4mb-of-random-bytes": ("garbage_bytes", "it looks like binary data"),
-    "4mb-of-text": ("garbage_text", "does not start with BEGIN:VCALENDAR"),
-    "html": ("html", "it looks like an HTML page"),
-    "truncated": ("truncated", "ends before END:VCALENDAR"),
-    "65mib": ("oversized", "more than a feed can be"),
-    "missing": ("missing", "no such file"),
-    "directory": ("dir", "is not a file"),
-    "unreadable": ("unreadable", "permission denied"),
-    "eio": ("eio", "Input/output error"),
+BROKEN_FEEDS: dict[str, tuple[str, str, int]] = {
+    # name: (input that replaces maria's feed, what the error line says, exit code): 2 when the
+    # feed is not a calendar at all (contracts.md), 1 when it could not be fetched.
+    "empty": ("empty", "is empty (0 bytes)", 2),
+    "binary": ("binary", "it looks like binary data", 2),
+    "4mb-of-random-bytes": ("garbage_bytes", "it looks like binary data", 2),
+    "4mb-of-text": ("garbage_text", "does not start with BEGIN:VCALENDAR", 2),
+    "html": ("html", "it looks like an HTML page", 2),
+    "truncated": ("truncated", "ends before END:VCALENDAR", 2),
+    "65mib": ("oversized", "more than a feed can be", 1),
+    "missing": ("missing", "no such file", 1),
+    "directory": ("dir", "is not a file", 1),
+    "unreadable": ("unreadable", "permission denied", 1),
+    "eio": ("eio", "Input/output error", 1),
 }
 
 
@@ -924,8 +925,9 @@ BROKEN_FEEDS: dict[str, tuple[str, str]] = {
 def test_sync_of_a_broken_feed_keeps_the_previous_assignments(
     broken: str, world: World, tmp_path: Path
 ) -> None:
-    """Documented for sync: the failure on stderr, exit 1, the feed's assignments kept."""
-    name, message = BROKEN_FEEDS[broken]
+    """Documented for sync: the failure on stderr, exit 1 (2: not a calendar), the feed's
+    assignments kept."""
+    name, message, code = BROKEN_FEEDS[broken]
     source = world.inputs.paths[name]
     if name in ("unreadable", "eio") and not unreadable_for_us(source):
         pytest.skip(f"{source} is readable by this user (root): nothing to test")
@@ -943,7 +945,7 @@ def test_sync_of_a_broken_feed_keeps_the_previous_assignments(
     config = world.snapshot()["config"]
 
     result = world.run(["sync"])
-    assert result.exit_code == 1, result.stderr
+    assert result.exit_code == code, result.stderr
     assert "Traceback" not in result.stdout + result.stderr
     lines = result.stderr.splitlines()
     assert lines[0].startswith("error: maria: ")
@@ -963,7 +965,7 @@ def test_sync_json_reports_a_broken_feed_as_failed(world: World, tmp_path: Path)
     assert world.run(["feeds", "add", "maria", str(feed), "--replace"]).exit_code == 0
     kept = world.assignments()
     result = world.run(["sync", "--json"])
-    assert result.exit_code == 1
+    assert result.exit_code == 2  # not a calendar at all
     outcomes = json.loads(result.stdout)
     assert [(o["user"], o["status"]) for o in outcomes] == [("maria", "failed")]
     assert "binary data" in outcomes[0]["error"]

@@ -156,8 +156,9 @@ _SYNC_HELP = """\
 Fetch users' feeds and refresh their cached assignments (all users by default).
 
 Each feed is fetched with a conditional GET, so an unchanged feed costs one 304. A feed that fails
-to fetch or parse keeps its previous assignments; the failure is reported on stderr and the
-command exits 1 after syncing the others.
+to fetch or parse keeps its previous assignments; the failure is reported on stderr and, after
+the others are synced, the command exits 1 (2 when every failed feed was one that is not a
+calendar at all: an HTML page, binary data, an empty file).
 
 Examples:
 
@@ -179,7 +180,7 @@ def sync_cmd(
     ] = None,
     json_output: JsonOpt = False,
 ) -> None:
-    from usked_cli.errors import EXIT_FAILURE, NotFoundError
+    from usked_cli.errors import EXIT_FAILURE, EXIT_USAGE, NotFoundError
     from usked_cli.feeds.sync import sync_feeds
 
     context = app_context(ctx)
@@ -220,10 +221,12 @@ def sync_cmd(
         out.json([outcome.as_json() for outcome in outcomes])
     elif len(outcomes) == 1 and outcomes[0].status != "failed":
         out.note(f"{outcomes[0].user}: {_describe(outcomes[0])}")
-    failed = [outcome.user for outcome in outcomes if outcome.status == "failed"]
+    failed = [outcome for outcome in outcomes if outcome.status == "failed"]
     if failed:
-        out.note(f"{len(failed)} of {len(outcomes)} feeds failed: {', '.join(failed)}")
-        raise typer.Exit(EXIT_FAILURE)
+        names = ", ".join(outcome.user for outcome in failed)
+        out.note(f"{len(failed)} of {len(outcomes)} feeds failed: {names}")
+        codes = {outcome.exit_code for outcome in failed}
+        raise typer.Exit(EXIT_USAGE if codes == {EXIT_USAGE} else EXIT_FAILURE)
 
 
 def _describe(outcome: SyncOutcome) -> str:

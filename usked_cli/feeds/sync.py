@@ -14,6 +14,7 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Literal
 from zoneinfo import ZoneInfo
 
+from usked_cli import __version__
 from usked_cli.errors import UskedError
 from usked_cli.feeds.fetch import Fetched, describe_source, fetch, is_url, new_http_client
 from usked_cli.store import FeedState, Workspace
@@ -40,6 +41,8 @@ class SyncOutcome:
     events: int = 0
     warnings: list[str] = field(default_factory=list)
     error: str | None = None
+    # The exit code the failure carries: 2 for a feed that is not a calendar, 1 for the rest.
+    exit_code: int = 0
 
     def as_json(self) -> dict[str, object]:
         return {
@@ -50,6 +53,11 @@ class SyncOutcome:
             "warnings": self.warnings,
             "error": self.error,
         }
+
+
+def parse_marker(default_tz: ZoneInfo) -> str:
+    """What a parse depends on besides the feed: the zone of floating times, and this version."""
+    return f"{default_tz.key} {__version__}"
 
 
 def sync_horizon(now: datetime) -> tuple[datetime, datetime]:
@@ -122,12 +130,14 @@ def _store(
     stamp = now.astimezone(UTC).isoformat(timespec="seconds")
     if isinstance(result, UskedError):
         workspace.record_failure(user, source=source, error=result.message, attempted_at=stamp)
-        return SyncOutcome(user, "failed", error=result.message)
+        return SyncOutcome(user, "failed", error=result.message, exit_code=result.exit_code)
     horizon = sync_horizon(now)
     body = result.body
+    parsed_with = parse_marker(default_tz)
     if result.status == "unchanged":
         stored_end = state.horizon_end if state else None
-        if stored_end is not None and stored_end >= (horizon[1] - HORIZON_SLACK).timestamp():
+        fresh = stored_end is not None and stored_end >= (horizon[1] - HORIZON_SLACK).timestamp()
+        if fresh and state is not None and state.parsed_with == parsed_with:
             workspace.mark_unchanged(user, synced_at=stamp)
             return SyncOutcome(
                 user,
@@ -135,17 +145,19 @@ def _store(
                 assignments=state.assignment_count if state else 0,
                 events=state.event_count if state else 0,
             )
-        body = workspace.feed_body(user)  # unchanged, but its expansion is due to move on
+        # Unchanged, but its expansion is due to move on, or the timezone for its floating
+        # times (or this program) changed since it was parsed: parse the stored copy again.
+        body = workspace.feed_body(user)
     if body is None:
         # A 304 for a feed we hold no copy of: ask again without validators next time.
         error = "the server said unchanged, but no copy of the feed is cached; sync again"
         workspace.record_failure(user, source=source, error=error, attempted_at=stamp)
-        return SyncOutcome(user, "failed", error=error)
+        return SyncOutcome(user, "failed", error=error, exit_code=1)
     try:
         parsed = _parse(body, user=user, source=source, horizon=horizon, default_tz=default_tz)
     except UskedError as exc:
         workspace.record_failure(user, source=source, error=exc.message, attempted_at=stamp)
-        return SyncOutcome(user, "failed", error=exc.message)
+        return SyncOutcome(user, "failed", error=exc.message, exit_code=exc.exit_code)
     workspace.replace_assignments(
         user,
         parsed.assignments,
@@ -157,6 +169,7 @@ def _store(
         horizon=horizon,
         event_count=parsed.event_count,
         calendar_tz=parsed.calendar_tz,
+        parsed_with=parsed_with,
     )
     return SyncOutcome(
         user,
