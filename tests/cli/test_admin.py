@@ -236,3 +236,13 @@ def test_free_bad_input_is_exit_2(
     assert result.exit_code == 2
     assert message in result.stderr
     assert zoom.fake.requests == []
+
+
+def test_free_leaves_out_unlicensed_users(zoom: ZoomKit, pool: tuple[FakeUser, FakeUser]) -> None:
+    basic = zoom.fake.add_user("host-c@acme.org", "Acme Corp Host", "C", type=1)
+    result = zoom.run(["admin", "zoom-users", "free", "--at", "+1h", "--duration", "30", "--json"])
+    assert result.exit_code == 0, result.stderr
+    emails = [u["email"] for u in json.loads(result.stdout)]
+    assert emails == ["host-a@acme.org", "host-b@acme.org"]
+    assert "host-c@acme.org" in result.stderr
+    assert zoom.fake.api_requests("GET", f"/v2/users/{basic.id}/meetings") == []

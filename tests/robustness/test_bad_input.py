@@ -705,8 +705,6 @@ CASES = [
         "rename-without-yes-off-a-terminal",
         "admin zoom-users rename",
         "--yes required",
-        zoom_reads=True,
-        preamble=1,
     ),
     # admin zoom-users undo, history, audit
     case(

@@ -7,16 +7,16 @@ from typing import Annotated, Any
 
 import typer
 
-from usked_cli.cli import zoom_users
+from usked_cli.cli import host_names, zoom_users
 from usked_cli.cli.context import app_context
-from usked_cli.cli.options import JsonOpt
-from usked_cli.cli.zoom_users import MatchOpt
+from usked_cli.cli.options import JsonOpt, MatchOpt
 from usked_cli.render import Column
 
 app = typer.Typer(
     help="Admin: org settings (padding, lead time), padding conflicts, Zoom host users.",
     no_args_is_help=True,
 )
+host_names.register(zoom_users.app)
 app.add_typer(zoom_users.app, name="zoom-users")
 
 settings_app = typer.Typer(
@@ -166,14 +166,13 @@ def conflicts_cmd(
     match: MatchOpt = None,
     json_output: JsonOpt = False,
 ) -> None:
-    from usked_cli.cli.zoom_users import pool_globs
     from usked_cli.errors import EXIT_FAILURE
     from usked_cli.padding import conflict_records, fetch_schedules, overcommit_records
     from usked_cli.zoom.pool import fetch_users
 
     context = app_context(ctx)
     settings = context.settings()
-    globs = pool_globs(context, match, pool=True)
+    globs = context.pool_globs(match, pool=True)
     start = context.now()
     end = start + timedelta(days=days)
     tz = settings.zone

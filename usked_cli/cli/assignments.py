@@ -216,11 +216,11 @@ WHEN: an ISO date or datetime (2026-12-01, 2026-12-01T09:30), today, tomorrow, y
 
 Examples:
 
-  usked assignments list --user maria --zoom-only
-
-  usked assignments list --from monday --to friday --json | jq '.[].invite_link'
-
-  usked assignments list --ics examples/sample-feed.ics
+```
+usked assignments list --user maria --zoom-only
+usked assignments list --from monday --to friday --json | jq '.[].invite_link'
+usked assignments list --ics examples/sample-feed.ics
+```
 """
 
 
@@ -331,9 +331,10 @@ def show_cmd(ctx: typer.Context, request_id: RequestArg, json_output: JsonOpt = 
 
     Examples:
 
-      usked assignments show 104233
-
-      usked assignments show 104233 --json | jq -r .invite_link
+    ```
+    usked assignments show 104233
+    usked assignments show 104233 --json | jq -r .invite_link
+    ```
     """
     from usked_cli.assignments import request_occurrences
 
@@ -405,9 +406,10 @@ Exit 3 when there is no such request or it is not a Zoom meeting (stderr says wh
 
 Examples:
 
-  usked invite 104233
-
-  xdg-open "$(usked invite 104233)"
+```
+usked invite 104233
+xdg-open "$(usked invite 104233)"
+```
 """
 
 

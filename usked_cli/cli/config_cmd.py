@@ -69,11 +69,11 @@ def set_cmd(
 
     Examples:
 
-      usked config set org.padding_minutes 15
-
-      usked config set zoom.host_users 'host-*@acme.org,zoom-*@acme.org'
-
-      usked config set zoom.client_secret        # prompts, input hidden
+    ```
+    usked config set org.padding_minutes 15
+    usked config set zoom.host_users 'host-*@acme.org,zoom-*@acme.org'
+    usked config set zoom.client_secret        # prompts, input hidden
+    ```
     """
     from usked_cli.config.inspect import set_setting
 

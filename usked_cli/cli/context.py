@@ -117,6 +117,22 @@ class AppContext:
             **options,
         )
 
+    def pool_globs(self, match: list[str] | None, *, pool: bool) -> list[str] | None:
+        """--match globs, else the configured pool when asked for; None means every user."""
+        from usked_cli.errors import ConfigError
+
+        if match:
+            return match
+        if not pool:
+            return None
+        host_users = self.settings().zoom.host_users
+        if not host_users:
+            raise ConfigError(
+                "no pool of host users: zoom.host_users is empty",
+                hint="usked admin settings set host-users 'host-*@acme.org'  (or --match GLOB)",
+            )
+        return host_users
+
     def forget_settings(self) -> None:
         """After a config write, the next read sees the new file."""
         self._basics = None

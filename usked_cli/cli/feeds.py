@@ -52,9 +52,10 @@ def add_cmd(
 
     Examples:
 
-      usked feeds add maria webcal://acme.usked.com/ical/7f3a…
-
-      usked feeds add maria ~/Downloads/maria.ics
+    ```
+    usked feeds add maria webcal://acme.usked.com/ical/7f3a…
+    usked feeds add maria ~/Downloads/maria.ics
+    ```
     """
     from usked_cli.config.writer import update_config
     from usked_cli.errors import InputError
@@ -162,9 +163,10 @@ calendar at all: an HTML page, binary data, an empty file).
 
 Examples:
 
-  usked sync
-
-  usked sync maria joe --json
+```
+usked sync
+usked sync maria joe --json
+```
 """
 
 

@@ -19,3 +19,12 @@ YesOpt = Annotated[
         "--yes", "-y", help="Do not ask for confirmation (needed when not on a terminal)."
     ),
 ]
+MatchOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--match",
+        "-m",
+        help="Email glob, e.g. 'host-*@acme.org' (repeatable; case-insensitive).",
+        metavar="GLOB",
+    ),
+]

@@ -23,9 +23,10 @@ def check_cmd(ctx: typer.Context, json_output: JsonOpt = False) -> None:
 
     Examples:
 
-      usked zoom check
-
-      usked zoom check --json | jq .capabilities
+    ```
+    usked zoom check
+    usked zoom check --json | jq .capabilities
+    ```
     """
     from usked_cli.errors import EXIT_FAILURE
     from usked_cli.zoom.check import check_zoom

@@ -1,0 +1,660 @@
+"""`usked admin zoom-users rename|undo|history|audit`: generic names for the pool's host users.
+
+Thin commands over usked_cli.renames (select, plan, journal, apply) and usked_cli.journal.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+
+from usked_cli.cli.context import AppContext, app_context
+from usked_cli.cli.options import CsvOpt, JsonOpt, MatchOpt, YesOpt
+from usked_cli.render import Column, Output
+
+if TYPE_CHECKING:
+    from usked_cli.journal import RenameJournal, RunSummary
+    from usked_cli.renames import ItemResult, Selection
+    from usked_cli.rules.names import NamePlan
+    from usked_cli.zoom.client import ZoomClient
+
+
+def register(app: typer.Typer) -> None:
+    app.command("rename", help=_RENAME_HELP)(rename_cmd)
+    app.command("undo", help=_UNDO_HELP)(undo_cmd)
+    app.command("history")(history_cmd)
+    app.command("audit")(audit_cmd)
+
+
+_RENAME_HELP = """\
+Give Zoom host users generic names ("Acme Corp Host A", "B", …): plan, confirm, apply, journal.
+
+Everyone who starts a meeting with a host link appears under the host user's own name, so host
+users should carry generic names. Selection: --match email globs, else the pool
+(`zoom.host_users`); --from-csv FILE (columns email,name) gives explicit names instead of the
+template. Nothing selected is exit 2: this never renames every user by default.
+
+Template (default `org.host_name_template`): {org}, {letter} (A..Z, AA, AB, …), {n} or {n:02}.
+A user whose name already renders from the template keeps its label; the others, in email order,
+take the lowest free labels, so a rerun after adding users renames only the new ones. Each user
+gets display_name = the new name, and first_name / last_name = the name split on its last space.
+Names over Zoom's 64 characters are refused in the plan (exit 2), before any request.
+
+The plan is shown first; --dry-run stops there (--json / --csv print it; the CSV round-trips into
+--from-csv). Without --yes it asks on a terminal, and refuses (exit 2) when stdin is not one.
+Before the first PATCH the run and every user's before/after names are journaled in the
+workspace; each outcome is recorded as it lands. A run cut off (Ctrl-C, kill, lost network, a
+daily rate limit) is finished by running the same command again; `undo` restores a run's
+before-names. Requests go out concurrently at the rate limit (zoom.rate_limits x rate_share).
+
+Exit codes: 1 some users failed (listed; rerun the command to retry them), 2 nothing selected,
+a name refused, or --yes needed.
+
+Examples:
+
+```
+usked admin zoom-users rename --dry-run
+usked admin zoom-users rename --match 'host-*@acme.org' --yes
+usked admin zoom-users rename --dry-run --csv > names.csv   # edit, then:
+usked admin zoom-users rename --from-csv names.csv --yes --json
+```
+"""
+
+
+def _can_confirm(yes: bool) -> None:
+    """Refuse up front, before asking Zoom anything, when no one could answer the question."""
+    import sys
+
+    from usked_cli.errors import InputError
+
+    if not yes and not sys.stdin.isatty():
+        raise InputError(
+            "--yes required when not running interactively (stdin is not a terminal)",
+            hint="review the plan with --dry-run, then run again with --yes",
+        )
+
+
+def _confirm(question: str, yes: bool) -> None:
+    from usked_cli.errors import EXIT_FAILURE
+
+    _can_confirm(yes)
+    if yes:
+        return
+    if not typer.confirm(question, default=False, err=True):
+        typer.echo("aborted: nothing was changed", err=True)
+        raise typer.Exit(EXIT_FAILURE)
+
+
+class _Progress:
+    """Per-user progress on stderr: a live counter on a terminal, else `(i/N) email: …` lines."""
+
+    def __init__(self, out: Output, total: int, done_before: int = 0) -> None:
+        self.out = out
+        self.total = total
+        self.count = done_before
+        self.failed = 0
+        self.live = out.stderr_is_tty
+
+    def __call__(self, result: ItemResult) -> None:
+        self.count += 1
+        self.failed += result.status == "failed"
+        if self.live:
+            width = 30
+            filled = width * self.count // max(1, self.total)
+            bar = "#" * filled + "-" * (width - filled)
+            failed = f", {self.failed} failed" if self.failed else ""
+            self.out.stderr.write(f"\r[{bar}] {self.count}/{self.total}{failed}\x1b[K")
+            self.out.stderr.flush()
+        else:
+            detail = f": {result.message}" if result.message else ""
+            self.out.note(f"({self.count}/{self.total}) {result.email}: {result.status}{detail}")
+
+    def close(self) -> None:
+        if self.live:
+            self.out.stderr.write("\n")
+
+
+_PLAN_COLUMNS = [
+    Column("email", "Email", style="bold"),
+    Column("current_name", "Current name"),
+    Column(
+        "new_name", "New name", tty=lambda v, r: "(unchanged)" if r["action"] == "unchanged" else v
+    ),
+    Column("action", "Action"),
+    Column("reason", "Reason", style="dim"),
+]
+_PLAN_CSV_COLUMNS = [
+    Column(k, k) for k in ("email", "new_name", "current_name", "action", "reason")
+]
+_RESULT_COLUMNS = [
+    Column("email", "Email", style="bold"),
+    Column("old", "Old name"),
+    Column("new", "New name"),
+    Column("status", "Result"),
+    Column("message", "Message", style="red"),
+]
+
+
+def rename_cmd(
+    ctx: typer.Context,
+    template: Annotated[
+        str | None,
+        typer.Option(
+            "--template", "-t", help="Name template (default: org.host_name_template).", metavar="T"
+        ),
+    ] = None,
+    match: MatchOpt = None,
+    from_csv: Annotated[
+        Path | None,
+        typer.Option(
+            "--from-csv", help="CSV with columns email,name: explicit names.", metavar="FILE"
+        ),
+    ] = None,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Show the plan; change nothing.")
+    ] = False,
+    yes: YesOpt = False,
+    json_output: JsonOpt = False,
+    csv_output: Annotated[
+        bool, typer.Option("--csv", help="With --dry-run: the plan as CSV.")
+    ] = False,
+    concurrency: Annotated[
+        int,
+        typer.Option(
+            "--concurrency",
+            min=1,
+            max=200,
+            help="Requests in flight at most (the rate limit sets the pace).",
+        ),
+    ] = 24,
+) -> None:
+    from usked_cli.errors import InputError
+    from usked_cli.journal import RenameJournal
+    from usked_cli.renames import Selection, read_names_csv, rename_key
+    from usked_cli.rules.names import uses_org, validate_template
+
+    context = app_context(ctx)
+    settings = context.settings()
+    if match and from_csv:
+        raise InputError("--match and --from-csv are alternatives: the CSV lists the users")
+    if csv_output and not dry_run:
+        raise InputError("--csv prints the plan: use it with --dry-run")
+    if json_output and csv_output:
+        raise InputError("--json and --csv are alternatives; choose one")
+    if from_csv is not None:
+        selection = Selection(
+            "csv", names=read_names_csv(from_csv), csv_path=str(from_csv.resolve())
+        )
+    elif match:
+        selection = Selection("match", globs=tuple(match))
+    elif settings.zoom.host_users:
+        selection = Selection("pool", globs=tuple(settings.zoom.host_users))
+    else:
+        raise InputError(
+            "nothing selects anyone: give --match GLOB or --from-csv FILE, or set the pool",
+            hint="usked admin settings set host-users 'host-*@acme.org'",
+        )
+    template = template or settings.org.host_name_template
+    try:
+        validate_template(template)
+    except ValueError as exc:
+        raise InputError(f"--template {template!r}: {exc}") from None
+    org = settings.org.name
+    if uses_org(template) and not org.strip():
+        raise InputError(
+            "the template uses {org} but org.name is empty",
+            hint="usked admin settings set org-name 'Acme Corp'",
+        )
+    if not dry_run:
+        _can_confirm(yes)
+    key = rename_key(selection, template=template, org=org)
+    journal = RenameJournal(context.workspace())
+    unfinished = None if dry_run else journal.find_unfinished(key)
+    _run_rename(
+        context,
+        journal,
+        key=key,
+        selection=selection,
+        template=template,
+        org=org,
+        unfinished=unfinished,
+        dry_run=dry_run,
+        yes=yes,
+        json_output=json_output,
+        csv_output=csv_output,
+        concurrency=concurrency,
+    )
+
+
+def _run_rename(
+    context: AppContext,
+    journal: RenameJournal,
+    *,
+    key: str,
+    selection: Selection,
+    template: str,
+    org: str,
+    unfinished: RunSummary | None,
+    dry_run: bool,
+    yes: bool,
+    json_output: bool,
+    csv_output: bool,
+    concurrency: int,
+) -> None:
+    from usked_cli.errors import InputError
+    from usked_cli.renames import load_pool, make_plan, plan_record, planned_renames
+
+    out = context.out
+
+    async def main() -> dict[str, Any] | None:
+        async with context.zoom_client() as zoom:
+            if unfinished is not None:
+                counts = unfinished.counts
+                out.note(
+                    f"resuming run {unfinished.run_id} (started {unfinished.created_at}): "
+                    f"{counts['done']} of {counts['total']} done, "
+                    f"{counts['total'] - counts['done']} to go"
+                )
+                _confirm(f"Finish run {unfinished.run_id}?", yes)
+                return await _apply(
+                    context, zoom, journal, unfinished.run_id, concurrency, unfinished=True
+                )
+            pool = await load_pool(zoom, selection)
+            if not pool.selected:
+                what = (
+                    "the CSV's emails" if selection.source == "csv" else ", ".join(selection.globs)
+                )
+                raise InputError(f"nothing selects anyone: no active Zoom user matches {what}")
+            plan = make_plan(pool, selection, template=template, org=org)
+            records = [plan_record(change) for change in plan.changes]
+            for warning in plan.warnings:
+                out.warn(warning)
+            if dry_run:
+                if json_output:
+                    out.json(records)
+                elif csv_output:
+                    out.csv(_PLAN_CSV_COLUMNS, ({**r, "new_name": r["new_name"]} for r in records))
+                else:
+                    out.table(_PLAN_COLUMNS, records)
+            _summarise_plan(out, plan)
+            if plan.refused:
+                first = plan.refused[0]
+                raise InputError(
+                    f"{len(plan.refused)} names refused, e.g. {first.email}: {first.reason}",
+                    hint="shorten the template or the org name (Zoom allows 64 characters)",
+                )
+            if dry_run:
+                return None
+            if not plan.renames:
+                out.note("nothing to rename: every selected user already has its name")
+                if json_output:
+                    out.json(
+                        _report(None, resumed=False, state=None, results=[], unchanged=len(records))
+                    )
+                return None
+            _show_plan(context, [r for r in records if r["action"] != "unchanged"])
+            _confirm(f"Rename {len(plan.renames)} Zoom users?", yes)
+            run_id = journal.start_run(
+                kind="rename",
+                run_key=key,
+                selection=selection.as_json(),
+                template=template if selection.source != "csv" else None,
+                org=org,
+                undo_of=None,
+                renames=planned_renames(plan, pool),
+                now=context.now(),
+            )
+            report = await _apply(context, zoom, journal, run_id, concurrency, unfinished=False)
+            report["counts"]["unchanged"] = len(plan.unchanged)
+            return report
+
+    report = context.run(main())
+    if report is not None:
+        _finish_report(context, report, json_output=json_output)
+
+
+def _report(
+    run_id: str | None,
+    *,
+    resumed: bool,
+    state: str | None,
+    results: list[ItemResult],
+    unchanged: int = 0,
+    done_before: int = 0,
+) -> dict[str, Any]:
+    """The `--json` report of a rename or undo: the same fields always (run_id null: no run)."""
+    return {
+        "run_id": run_id,
+        "resumed": resumed,
+        "state": state,
+        "counts": {
+            "renamed": sum(r.status == "renamed" for r in results),
+            "failed": sum(r.status == "failed" for r in results),
+            "unchanged": unchanged,
+            "done_before": done_before,
+        },
+        "results": [r.as_json() for r in results],
+    }
+
+
+def _summarise_plan(out: Output, plan: NamePlan) -> None:
+    out.note(
+        f"plan: {len(plan.renames)} to rename, {len(plan.unchanged)} unchanged"
+        + (f", {len(plan.refused)} refused" if plan.refused else "")
+    )
+
+
+def _show_plan(context: AppContext, records: list[dict[str, Any]]) -> None:
+    """The renames about to be made, on stderr (data on stdout is the run's results)."""
+    out = context.out
+    if not out.stderr_is_tty:
+        for r in records:
+            out.note(f"plan: {r['email']}\t{r['current_name']}\t{r['new_name']}")
+        return
+    from rich.table import Table
+
+    table = Table(title="Plan", title_justify="left", box=None, header_style="bold", pad_edge=False)
+    for column in ("Email", "Current name", "New name"):
+        table.add_column(column)
+    for record in records:
+        table.add_row(record["email"], record["current_name"], record["new_name"])
+    out.console(stderr=True).print(table)
+
+
+async def _apply(
+    context: AppContext,
+    zoom: ZoomClient,
+    journal: RenameJournal,
+    run_id: str,
+    concurrency: int,
+    *,
+    unfinished: bool,
+) -> dict[str, Any]:
+    """Apply a journaled run; on interruption or a fatal error, say how to finish it."""
+    from usked_cli.renames import apply_run
+    from usked_cli.zoom.errors import ZoomError
+
+    items = journal.items(run_id)
+    done_before = sum(item.status == "done" for item in items)
+    progress = _Progress(context.out, len(items), done_before)
+    finish_hint = "run the same command again to finish it"
+    try:
+        results = await apply_run(
+            zoom, journal, run_id, concurrency=concurrency, now=context.now, on_result=progress
+        )
+    except ZoomError as exc:
+        progress.close()
+        exc.hint = f"{exc.hint + '; ' if exc.hint else ''}run {run_id} is journaled: {finish_hint}"
+        raise
+    except (KeyboardInterrupt, Exception):
+        progress.close()
+        context.out.note(f"run {run_id} stopped; {finish_hint}")
+        raise
+    progress.close()
+    state = journal.finish(run_id, now=context.now())
+    stats = zoom.stats
+    if stats.retries or context.out.verbose:
+        context.out.note(
+            f"zoom: {stats.requests} requests, {stats.retries} retries, "
+            f"{stats.rate_limited} rate-limited, {stats.server_errors} server errors"
+        )
+    return _report(
+        run_id, resumed=unfinished, state=state, results=results, done_before=done_before
+    )
+
+
+def _finish_report(context: AppContext, report: dict[str, Any], *, json_output: bool) -> None:
+    from usked_cli.errors import EXIT_FAILURE
+
+    out = context.out
+    counts = report["counts"]
+    if json_output:
+        out.json(report)
+    else:
+        out.table(_RESULT_COLUMNS, report["results"])
+    failed = [r for r in report["results"] if r["status"] == "failed"]
+    out.note(
+        f"run {report['run_id']}: {counts['renamed']} renamed, {counts['failed']} failed"
+        + (f", {counts['done_before']} done before" if counts.get("done_before") else "")
+    )
+    if failed:
+        for row in failed:
+            out.error(f"{row['email']}: {row['message']}")
+        out.note("run the same command again to retry the failed users")
+        raise typer.Exit(EXIT_FAILURE)
+
+
+_UNDO_HELP = """\
+Restore the names a run changed (default: the latest rename run), with the same journal and rate.
+
+Users already showing their before-names are left alone; a user renamed since the run is
+restored anyway, with a warning (the undo's own journal keeps the name it replaces). An undo
+is itself a run: `history` lists it, and undoing it renames again.
+
+Examples:
+
+```
+usked admin zoom-users history
+usked admin zoom-users undo --yes
+usked admin zoom-users undo 20261127T150405-3f2a --dry-run
+```
+"""
+
+
+def undo_cmd(
+    ctx: typer.Context,
+    run_id: Annotated[
+        str | None,
+        typer.Argument(help="The run to undo (default: the latest rename).", metavar="[RUN_ID]"),
+    ] = None,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Show what would be restored.")
+    ] = False,
+    yes: YesOpt = False,
+    json_output: JsonOpt = False,
+    concurrency: Annotated[int, typer.Option("--concurrency", min=1, max=200)] = 24,
+) -> None:
+    from usked_cli.errors import NotFoundError
+    from usked_cli.journal import RenameJournal
+    from usked_cli.renames import plan_undo, run_key
+
+    context = app_context(ctx)
+    journal = RenameJournal(context.workspace())
+    target = journal.run(run_id) if run_id else journal.latest("rename")
+    if target is None:
+        raise NotFoundError(
+            f"no rename run {run_id}" if run_id else "no rename run to undo",
+            hint="`usked admin zoom-users history` lists the runs",
+        )
+    if not dry_run:
+        _can_confirm(yes)
+    key = run_key("undo", target=target.run_id)
+    unfinished = None if dry_run else journal.find_unfinished(key)
+    out = context.out
+
+    async def main() -> dict[str, Any] | None:
+        async with context.zoom_client() as zoom:
+            if unfinished is not None:
+                out.note(f"resuming undo run {unfinished.run_id} of {target.run_id}")
+                _confirm(f"Finish undo run {unfinished.run_id}?", yes)
+                return await _apply(
+                    context, zoom, journal, unfinished.run_id, concurrency, unfinished=True
+                )
+            renames, warnings = await plan_undo(zoom, journal.items(target.run_id))
+            for warning in warnings:
+                out.warn(warning)
+            records = [
+                {
+                    "user_id": r.user_id,
+                    "email": r.email,
+                    "current_name": r.before.display,
+                    "restore": r.after.display,
+                }
+                for r in renames
+            ]
+            if dry_run:
+                if json_output:
+                    out.json(records)
+                else:
+                    out.table(
+                        [
+                            Column("email", "Email", style="bold"),
+                            Column("current_name", "Current name"),
+                            Column("restore", "Restore"),
+                        ],
+                        records,
+                    )
+                out.note(f"undo of {target.run_id}: {len(records)} to restore")
+                return None
+            if not renames:
+                out.note(f"nothing to undo: every user of run {target.run_id} has its before-name")
+                if json_output:
+                    out.json(_report(None, resumed=False, state=None, results=[]))
+                return None
+            _confirm(
+                f"Restore {len(renames)} Zoom users' names from before run {target.run_id}?", yes
+            )
+            undo_id = journal.start_run(
+                kind="undo",
+                run_key=key,
+                selection={"undo_of": target.run_id},
+                template=None,
+                org=None,
+                undo_of=target.run_id,
+                renames=renames,
+                now=context.now(),
+            )
+            return await _apply(context, zoom, journal, undo_id, concurrency, unfinished=False)
+
+    report = context.run(main())
+    if report is not None:
+        _finish_report(context, report, json_output=json_output)
+
+
+_HISTORY_COLUMNS = [
+    Column("run_id", "Run", style="bold"),
+    Column("kind", "Kind"),
+    Column("state", "State"),
+    Column("created_at", "Started"),
+    Column("done", "Done"),
+    Column("failed", "Failed"),
+    Column("left", "Left"),
+    Column("what", "What", style="dim"),
+]
+
+
+def history_cmd(ctx: typer.Context, json_output: JsonOpt = False) -> None:
+    """List rename and undo runs, newest first, with their counts and state.
+
+    State: running (unfinished: the same command finishes it), done, or partial (some failed).
+
+    Example: `usked admin zoom-users history --json | jq '.[0]'`
+    """
+    from usked_cli.journal import RenameJournal
+
+    context = app_context(ctx)
+    runs = RenameJournal(context.workspace()).runs()
+    if json_output:
+        context.out.json([run.as_json() for run in runs])
+        return
+    if not runs:
+        context.out.note("no rename runs yet")
+        return
+    rows = []
+    for run in runs:
+        counts = run.counts
+        what = (
+            f"undo of {run.undo_of}"
+            if run.undo_of
+            else f"{json_selection(run.selection)} -> {run.template or 'CSV names'}"
+        )
+        rows.append(
+            {
+                "run_id": run.run_id,
+                "kind": run.kind,
+                "state": run.state,
+                "created_at": run.created_at,
+                "done": counts["done"],
+                "failed": counts["failed"],
+                "left": counts["pending"] + counts["sending"],
+                "what": what,
+            }
+        )
+    context.out.table(_HISTORY_COLUMNS, rows)
+
+
+def json_selection(selection: dict[str, Any]) -> str:
+    for key in ("match", "pool"):
+        if key in selection:
+            return f"{key} {','.join(selection[key])}"
+    if "csv" in selection:
+        return f"csv {selection['csv']}"
+    return str(selection)
+
+
+_AUDIT_COLUMNS = [
+    Column("email", "Email", style="bold"),
+    Column("display_name", "Display name"),
+    Column("problems", "Problems", tty=lambda v, r: "; ".join(v), plain=lambda v, r: "; ".join(v)),
+    Column("id", "User ID", style="dim"),
+]
+
+
+def audit_cmd(
+    ctx: typer.Context,
+    match: MatchOpt = None,
+    template: Annotated[
+        str | None,
+        typer.Option(
+            "--template", "-t", help="Template (default: org.host_name_template).", metavar="T"
+        ),
+    ] = None,
+    json_output: JsonOpt = False,
+    csv_output: CsvOpt = False,
+) -> None:
+    """Find pool host users with a personal (non-generic) name or without a Zoom licence.
+
+    A name that does not render from the template shows a person's name to everyone who starts a
+    meeting with a host link; a basic (type 1) user's meetings end after 40 minutes whoever joins.
+    Exit 1 when there are any (for cron alerts).
+
+    Example: `usked admin zoom-users audit --json | jq -r '.[].email'`
+    """
+    from usked_cli.errors import EXIT_FAILURE, InputError
+    from usked_cli.renames import audit_records
+    from usked_cli.rules.names import validate_template
+    from usked_cli.zoom.pool import fetch_users
+
+    context = app_context(ctx)
+    settings = context.settings()
+    if json_output and csv_output:
+        raise InputError("--json and --csv are alternatives; choose one")
+    globs = context.pool_globs(match, pool=True)
+    template = template or settings.org.host_name_template
+    try:
+        validate_template(template)
+    except ValueError as exc:
+        raise InputError(f"--template {template!r}: {exc}") from None
+
+    async def main() -> tuple[int, list[dict[str, Any]]]:
+        async with context.zoom_client() as zoom:
+            users = await fetch_users(zoom, globs=globs)
+        return len(users), audit_records(users, template=template, org=settings.org.name)
+
+    total, records = context.run(main())
+    out = context.out
+    if json_output:
+        out.json(records)
+    elif csv_output:
+        out.csv(
+            [Column(k, k) for k in ("id", "email", "display_name", "type")]
+            + [Column("problems", "problems", plain=lambda v, r: "; ".join(v))],
+            records,
+        )
+    else:
+        out.table(_AUDIT_COLUMNS, records)
+    out.note(f"{len(records)} of {total} pool host users need attention")
+    if records:
+        raise typer.Exit(EXIT_FAILURE)
