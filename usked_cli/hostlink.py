@@ -9,12 +9,15 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, tzinfo
+from typing import TYPE_CHECKING
 
 from usked_cli.errors import NotFoundError, PolicyRefusal
 from usked_cli.models import Assignment
 from usked_cli.rules.window import HostLinkWindow, format_wait, host_link_window
-from usked_cli.zoom.client import ZoomClient
 from usked_cli.zoom.models import ZoomMeeting, ZoomMeetingSummary
+
+if TYPE_CHECKING:
+    from usked_cli.zoom.client import ZoomClient  # imports httpx: only for type hints
 
 # `--wait` waits for a window that opens within this long, no longer.
 MAX_WAIT_HOURS = 24

@@ -19,15 +19,17 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from usked_cli.errors import InputError
 from usked_cli.journal import JournalItem, Names, PlannedRename, RenameJournal
 from usked_cli.rules.names import NamedUser, NamePlan, match_label, plan_names, pool_matches
-from usked_cli.zoom.client import ZoomClient
 from usked_cli.zoom.errors import ZoomError
 from usked_cli.zoom.models import ZoomUser
 from usked_cli.zoom.pool import fetch_users
+
+if TYPE_CHECKING:
+    from usked_cli.zoom.client import ZoomClient  # imports httpx: only for type hints
 
 DEFAULT_CONCURRENCY = 24
 

@@ -13,6 +13,7 @@ from tests.fakes.zoom import DEFAULT_EPOCH, FakeZoom, Fault, VirtualClock, run_v
 from tests.zoom.conftest import ClientFactory
 from usked_cli.zoom.errors import ZoomRateLimited, ZoomUnavailable
 from usked_cli.zoom.ratelimit import (
+    GUARD_BAND,
     RateLimiter,
     backoff,
     classify_429,
@@ -21,6 +22,8 @@ from usked_cli.zoom.ratelimit import (
 )
 
 NOW = datetime(2026, 3, 2, 15, 0, tzinfo=UTC)
+# Requests are spaced 1/rate apart plus a 0.5% guard band against network jitter at the limit.
+SPACING = 1 + GUARD_BAND
 
 
 # --- pacing ----------------------------------------------------------------------------------
@@ -40,10 +43,10 @@ def test_limiter_paces_starts_to_the_target_rate(
             return clock.monotonic() - started
 
     elapsed = run_virtual(main())
-    assert elapsed == pytest.approx(99 / rate, abs=1e-6)  # at the target, and no slower
+    assert elapsed == pytest.approx(99 / rate * SPACING, abs=1e-6)  # at the target, no slower
     times = [r.at for r in fake.api_requests()]
     gaps = [b - a for a, b in itertools.pairwise(times)]
-    assert min(gaps) == pytest.approx(1 / rate, abs=1e-6)
+    assert min(gaps) == pytest.approx(SPACING / rate, abs=1e-6)
     assert all(r.status == 200 for r in fake.api_requests())
 
 
@@ -61,7 +64,7 @@ def test_limiter_paces_starts_not_completions(
             return clock.monotonic() - started
 
     # 60 starts at 30/s plus one response time, not 60 response times.
-    assert run_virtual(main()) == pytest.approx(59 / 30 + 0.5, abs=1e-6)
+    assert run_virtual(main()) == pytest.approx(59 / 30 * SPACING + 0.5, abs=1e-6)
 
 
 def test_bulk_patches_at_the_fakes_limit_finish_within_budget(
@@ -89,7 +92,7 @@ def test_bulk_patches_at_the_fakes_limit_finish_within_budget(
 
     elapsed = run_virtual(main())
     assert elapsed <= 1.15 * n / 20
-    assert elapsed == pytest.approx((n - 1) / 20 + 0.2, abs=1e-6)
+    assert elapsed == pytest.approx((n - 1) / 20 * SPACING + 0.2, abs=1e-6)
     assert set(fake.patch_counts().values()) == {1}
 
 
@@ -112,7 +115,7 @@ def test_limiter_unit_no_burst_after_idle_and_independent_categories() -> None:
         await limiter.acquire("light")
 
     asyncio.run(main())
-    assert slept == pytest.approx([0.1, 0.1])
+    assert slept == pytest.approx([0.1 * SPACING, 0.1 * SPACING])
 
 
 # --- per-second 429s ---------------------------------------------------------------------

@@ -167,7 +167,7 @@ def conflicts_cmd(
     json_output: JsonOpt = False,
 ) -> None:
     from usked_cli.errors import EXIT_FAILURE
-    from usked_cli.padding import conflict_records, fetch_schedules, overcommit_records
+    from usked_cli.schedules import conflict_records, fetch_schedules, overcommit_records
     from usked_cli.zoom.pool import fetch_users
 
     context = app_context(ctx)

@@ -209,7 +209,8 @@ List assignments in a time window (default: now to {DEFAULT_DAYS} days ahead), Z
 Reads the local cache filled by `usked sync`, so it is instant and works offline. On a terminal,
 assignments are grouped by day with the invite link in place of the location for Zoom meetings;
 piped, each is one tab-separated line: start, end, user, request_id, zoom (yes/no), title,
-where, host_link_opens (when the host link becomes available; empty for non-Zoom).
+where, host_link_opens (when the meeting's host link becomes available to whoever hosts it:
+`org.host_link_lead_minutes` before the start; empty when not a Zoom meeting with an id).
 
 WHEN: an ISO date or datetime (2026-12-01, 2026-12-01T09:30), today, tomorrow, yesterday, now,
 +3d, -2d, +2w, +5h, or a weekday name (monday, mon). A date as --to includes that whole day.
@@ -280,7 +281,7 @@ def list_cmd(
             )
     if not found:
         # A note, on stderr only: stdout stays valid (empty, or `[]` with --json).
-        shown = f"{start:%a %d %b %H:%M} to {end:%a %d %b %H:%M}"
+        shown = f"{start:%a %d %b %Y %H:%M} to {end:%a %d %b %Y %H:%M}"
         context.out.note(f"no {'Zoom ' if zoom_only else ''}assignments from {shown}")
     render_assignments(context, found, as_json=json_output, as_csv=csv_output)
 

@@ -168,8 +168,9 @@ async def _countdown(context: AppContext, clock: _Elapsed, window: HostLinkWindo
         elif said != last_said:
             out.note(said)
         last_said = said
-        # A terminal gets a second-by-second line; a log gets a line per minute.
-        await sleep(min(left, 1.0 if live else 60.0))
+        # A terminal gets a live line; a log gets a line a minute, every ten while over an hour.
+        tick = 1.0 if live else (60.0 if left <= 3600 else 600.0)
+        await sleep(min(left, tick))
     if live:
         out.stderr.write("\r\x1b[K")
     out.note("the host link window is open")

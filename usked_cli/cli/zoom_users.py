@@ -116,8 +116,8 @@ def free_cmd(
     from datetime import timedelta
 
     from usked_cli.errors import InputError
-    from usked_cli.padding import fetch_schedules, free_records
     from usked_cli.rules.when import parse_duration_minutes, parse_when
+    from usked_cli.schedules import fetch_schedules, free_records
     from usked_cli.zoom.pool import fetch_users
 
     context = app_context(ctx)

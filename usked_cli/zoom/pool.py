@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from usked_cli.rules.names import pool_matches
-from usked_cli.zoom.client import ZoomClient
 from usked_cli.zoom.models import ZoomUser
+
+if TYPE_CHECKING:
+    from usked_cli.zoom.client import ZoomClient  # imports httpx: only for type hints
 
 
 async def fetch_users(zoom: ZoomClient, *, globs: Sequence[str] | None = None) -> list[ZoomUser]:

@@ -9,10 +9,11 @@ Per-second 429s that keep coming (two within `REPEAT_WINDOW`) slow the category 
 multiplicatively (at most once a second, since one overload shows up as several 429s); it
 recovers linearly once a second has passed without a 429: additive increase / multiplicative
 decrease, so the tool settles under whatever part of the account's limit other apps leave it.
-A lone 429 only costs its own retry, and adds a guard band (`GUARD_BAND`, 0.5%) to the spacing
-from then on: running exactly at the limit, jitter alone makes a request land early in Zoom's
-window now and then (request 1 a millisecond late, request 21 on time), and slowing everyone by
-a fifth for that would cost far more than it saves.
+A lone 429 only costs its own retry. The spacing carries a guard band (`GUARD_BAND`, 0.5%) from
+the first request: running exactly at the limit, jitter alone makes a request land early in
+Zoom's window now and then (request 1 a millisecond late, request 21 on time); measured against
+a strict fake at 20/s, the band turns two 429s (and the slowdown they set off) per 1,000 requests
+into none, for 0.25 s per 1,000.
 
 Clocks are injected (`monotonic`, `sleep`), so tests drive all of this with a fake clock.
 """
@@ -40,7 +41,7 @@ MIN_RATE_FRACTION = 0.1  # never slower than this part of the target
 CALM_SECONDS = 1.0  # no 429 for this long before recovering
 RECOVERY_PER_SECOND = 0.1  # part of the target regained per calm second
 REPEAT_WINDOW = 2.0  # a second per-second 429 within this many seconds means "slow down"
-GUARD_BAND = 0.005  # spacing margin against jitter, once Zoom has shown it counts strictly
+GUARD_BAND = 0.005  # spacing margin against network jitter at the exact limit
 
 
 class _Pacer:
@@ -53,7 +54,7 @@ class _Pacer:
         self.last_slowdown = -math.inf
         self.recovered_at = -math.inf
         self.last_429 = -math.inf
-        self.guard = 0.0
+        self.guard = GUARD_BAND
 
     def current_rate(self, now: float) -> float:
         if self.rate < self.target and now - self.last_429 >= CALM_SECONDS:
@@ -72,7 +73,6 @@ class _Pacer:
     def rate_limited(self, now: float) -> bool:
         """Note a per-second 429; True if the category slowed down."""
         previous, self.last_429 = self.last_429, now
-        self.guard = GUARD_BAND
         if now - previous > REPEAT_WINDOW or now - self.last_slowdown < CALM_SECONDS:
             return False
         self.rate = max(self.target * MIN_RATE_FRACTION, self.current_rate(now) * SLOWDOWN_FACTOR)

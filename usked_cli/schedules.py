@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, tzinfo
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from usked_cli.rules.padding import (
     Meeting,
@@ -17,9 +17,11 @@ from usked_cli.rules.padding import (
     find_conflicts,
     find_overcommitted,
 )
-from usked_cli.zoom.client import ZoomClient
 from usked_cli.zoom.models import ZoomUser
 from usked_cli.zoom.pool import host_user_ref
+
+if TYPE_CHECKING:
+    from usked_cli.zoom.client import ZoomClient  # imports httpx: only for type hints
 
 # Users whose meetings are fetched at once; the limiter, not this, sets the pace.
 FETCH_CONCURRENCY = 8
