@@ -97,8 +97,10 @@ def main() -> int:
         now = datetime.now(UTC)
         data_dir = Path(tmp) / "data"
         fill_workspace(data_dir, args.count, now)
+        # Installed packages run from cached bytecode; PYTHONDONTWRITEBYTECODE (set on some CI
+        # machines) would have every run compile the project's modules again.
         env = {
-            **os.environ,
+            **{k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"},
             "USKED_CONFIG": str(Path(tmp) / "config.toml"),
             "USKED_DATA_DIR": str(data_dir),
             "USKED_TIMEZONE": "America/Chicago",

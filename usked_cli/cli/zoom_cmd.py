@@ -59,6 +59,8 @@ def check_cmd(ctx: typer.Context, json_output: JsonOpt = False) -> None:
             out.line(f"scope {capability['name']}:\t{state}")
         for problem in report["problems"]:
             out.error(problem)
+        if report["hint"]:
+            out.note(f"hint: {report['hint']}")
         out.note("Zoom is usable" if report["usable"] else "Zoom is not usable yet")
     if not report["usable"]:
         raise typer.Exit(EXIT_FAILURE)

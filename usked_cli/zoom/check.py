@@ -55,11 +55,13 @@ async def check_zoom(zoom: ZoomClient, *, account_id: str, api_url: str) -> dict
         "scopes": [],
         "capabilities": [],
         "problems": [],
+        "hint": None,
     }
     try:
         info = await zoom.token_info()
     except ZoomError as exc:
         report["problems"].append(exc.message)
+        report["hint"] = exc.hint
         return report
     report["token"] = "ok"
     report["token_api_url"] = info.api_url or None
@@ -83,6 +85,7 @@ async def check_zoom(zoom: ZoomClient, *, account_id: str, api_url: str) -> dict
         page = await zoom.users_page(page_size=30)
     except ZoomError as exc:
         report["problems"].append(exc.message)
+        report["hint"] = exc.hint
     else:
         report["users"] = page.total_records if page.total_records is not None else len(page.users)
     report["usable"] = not report["problems"]
