@@ -21,6 +21,27 @@ if TYPE_CHECKING:
     from usked_cli.zoom.client import ZoomClient
 
 
+TemplateOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--template", "-t", help="Name template (default: org.host_name_template).", metavar="T"
+    ),
+]
+
+
+def _template(given: str | None, configured: str) -> str:
+    """--template, else the configured one; refused (exit 2) when it is not a valid template."""
+    from usked_cli.errors import InputError
+    from usked_cli.rules.names import validate_template
+
+    template = given or configured
+    try:
+        validate_template(template)
+    except ValueError as exc:
+        raise InputError(f"--template {template!r}: {exc}") from None
+    return template
+
+
 def register(app: typer.Typer) -> None:
     app.command("rename", help=_RENAME_HELP)(rename_cmd)
     app.command("undo", help=_UNDO_HELP)(undo_cmd)
@@ -139,12 +160,7 @@ _RESULT_COLUMNS = [
 
 def rename_cmd(
     ctx: typer.Context,
-    template: Annotated[
-        str | None,
-        typer.Option(
-            "--template", "-t", help="Name template (default: org.host_name_template).", metavar="T"
-        ),
-    ] = None,
+    template: TemplateOpt = None,
     match: MatchOpt = None,
     from_csv: Annotated[
         Path | None,
@@ -173,7 +189,7 @@ def rename_cmd(
     from usked_cli.errors import InputError
     from usked_cli.journal import RenameJournal
     from usked_cli.renames import Selection, read_names_csv, rename_key
-    from usked_cli.rules.names import uses_org, validate_template
+    from usked_cli.rules.names import uses_org
 
     context = app_context(ctx)
     settings = context.settings()
@@ -196,11 +212,7 @@ def rename_cmd(
             "nothing selects anyone: give --match GLOB or --from-csv FILE, or set the pool",
             hint="usked admin settings set host-users 'host-*@acme.org'",
         )
-    template = template or settings.org.host_name_template
-    try:
-        validate_template(template)
-    except ValueError as exc:
-        raise InputError(f"--template {template!r}: {exc}") from None
+    template = _template(template, settings.org.host_name_template)
     org = settings.org.name
     if uses_org(template) and not org.strip():
         raise InputError(
@@ -605,12 +617,7 @@ _AUDIT_COLUMNS = [
 def audit_cmd(
     ctx: typer.Context,
     match: MatchOpt = None,
-    template: Annotated[
-        str | None,
-        typer.Option(
-            "--template", "-t", help="Template (default: org.host_name_template).", metavar="T"
-        ),
-    ] = None,
+    template: TemplateOpt = None,
     json_output: JsonOpt = False,
     csv_output: CsvOpt = False,
 ) -> None:
@@ -624,7 +631,6 @@ def audit_cmd(
     """
     from usked_cli.errors import EXIT_FAILURE, InputError
     from usked_cli.renames import audit_records
-    from usked_cli.rules.names import validate_template
     from usked_cli.zoom.pool import fetch_users
 
     context = app_context(ctx)
@@ -632,11 +638,7 @@ def audit_cmd(
     if json_output and csv_output:
         raise InputError("--json and --csv are alternatives; choose one")
     globs = context.pool_globs(match, pool=True)
-    template = template or settings.org.host_name_template
-    try:
-        validate_template(template)
-    except ValueError as exc:
-        raise InputError(f"--template {template!r}: {exc}") from None
+    template = _template(template, settings.org.host_name_template)
 
     async def main() -> tuple[int, list[dict[str, Any]]]:
         async with context.zoom_client() as zoom:
