@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 import typer
 
 from usked_cli.cli.context import AppContext, app_context
-from usked_cli.cli.options import CsvOpt, JsonOpt
+from usked_cli.cli.options import CsvOpt, JsonOpt, one_format
 from usked_cli.render import Column, iso
 
 if TYPE_CHECKING:
@@ -257,8 +257,7 @@ def list_cmd(
     from usked_cli.errors import InputError
 
     context = app_context(ctx)
-    if json_output and csv_output:
-        raise InputError("--json and --csv are alternatives; choose one")
+    one_format(json_output, csv_output)
     start, end = _window(context, start_text, end_text)
     if ics is not None:
         if user:

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from usked_cli.cli.context import AppContext, app_context
-from usked_cli.cli.options import CsvOpt, JsonOpt, MatchOpt, YesOpt
+from usked_cli.cli.options import CsvOpt, JsonOpt, MatchOpt, YesOpt, one_format
 from usked_cli.render import Column, Output
 
 if TYPE_CHECKING:
@@ -197,8 +197,7 @@ def rename_cmd(
         raise InputError("--match and --from-csv are alternatives: the CSV lists the users")
     if csv_output and not dry_run:
         raise InputError("--csv prints the plan: use it with --dry-run")
-    if json_output and csv_output:
-        raise InputError("--json and --csv are alternatives; choose one")
+    one_format(json_output, csv_output)
     if from_csv is not None:
         selection = Selection(
             "csv", names=read_names_csv(from_csv), csv_path=str(from_csv.resolve())
@@ -629,14 +628,13 @@ def audit_cmd(
 
     Example: `usked admin zoom-users audit --json | jq -r '.[].email'`
     """
-    from usked_cli.errors import EXIT_FAILURE, InputError
+    from usked_cli.errors import EXIT_FAILURE
     from usked_cli.renames import audit_records
     from usked_cli.zoom.pool import fetch_users
 
     context = app_context(ctx)
     settings = context.settings()
-    if json_output and csv_output:
-        raise InputError("--json and --csv are alternatives; choose one")
+    one_format(json_output, csv_output)
     globs = context.pool_globs(match, pool=True)
     template = _template(template, settings.org.host_name_template)
 

@@ -28,3 +28,11 @@ MatchOpt = Annotated[
         metavar="GLOB",
     ),
 ]
+
+
+def one_format(json_output: bool, csv_output: bool) -> None:
+    """--json and --csv both print the data on stdout: one or the other (exit 2)."""
+    if json_output and csv_output:
+        from usked_cli.errors import InputError
+
+        raise InputError("--json and --csv are alternatives; choose one")

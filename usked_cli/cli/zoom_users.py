@@ -7,7 +7,7 @@ from typing import Annotated, Any
 import typer
 
 from usked_cli.cli.context import app_context
-from usked_cli.cli.options import CsvOpt, JsonOpt, MatchOpt
+from usked_cli.cli.options import CsvOpt, JsonOpt, MatchOpt, one_format
 from usked_cli.render import Column
 
 app = typer.Typer(
@@ -51,12 +51,10 @@ def list_cmd(
     usked admin zoom-users list --match '*@interpreters.acme.org' --csv > users.csv
     ```
     """
-    from usked_cli.errors import InputError
     from usked_cli.zoom.pool import fetch_users, user_record
 
     context = app_context(ctx)
-    if json_output and csv_output:
-        raise InputError("--json and --csv are alternatives; choose one")
+    one_format(json_output, csv_output)
     globs = context.pool_globs(match, pool=pool)
 
     async def main() -> list[dict[str, Any]]:
