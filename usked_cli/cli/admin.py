@@ -14,6 +14,7 @@ from usked_cli.render import Column
 
 app = typer.Typer(
     help="Admin: org settings (padding, lead time), padding conflicts, Zoom host users.",
+    epilog="Example: `usked admin conflicts --days 14`",
     no_args_is_help=True,
 )
 host_names.register(zoom_users.app)
@@ -21,6 +22,7 @@ app.add_typer(zoom_users.app, name="zoom-users")
 
 settings_app = typer.Typer(
     help="The organization's settings: padding, lead time, host names, pool.",
+    epilog="Example: `usked admin settings set padding-minutes 15`",
     no_args_is_help=True,
 )
 app.add_typer(settings_app, name="settings")

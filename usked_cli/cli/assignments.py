@@ -22,7 +22,9 @@ if TYPE_CHECKING:
     from usked_cli.models import Assignment
 
 app = typer.Typer(
-    help="List and show users' assignments (from the synced feeds).", no_args_is_help=True
+    help="List and show users' assignments (from the synced feeds).",
+    epilog="Example: `usked assignments list --zoom-only`",
+    no_args_is_help=True,
 )
 
 DEFAULT_DAYS = 7

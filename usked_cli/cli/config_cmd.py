@@ -12,6 +12,7 @@ from usked_cli.render import Column
 
 app = typer.Typer(
     help="Show and change settings (config.toml).",
+    epilog="Example: `usked config set org.padding_minutes 15`",
     no_args_is_help=True,
 )
 

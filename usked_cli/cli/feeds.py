@@ -14,7 +14,11 @@ from usked_cli.render import Column
 if TYPE_CHECKING:
     from usked_cli.feeds.sync import SyncOutcome
 
-app = typer.Typer(help="Register users' uSked iCalendar feeds.", no_args_is_help=True)
+app = typer.Typer(
+    help="Register users' uSked iCalendar feeds.",
+    epilog="Example: `usked feeds add maria webcal://acme.usked.com/ical/…`",
+    no_args_is_help=True,
+)
 
 _USER_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@+-]{0,63}$")
 

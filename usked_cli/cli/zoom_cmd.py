@@ -10,7 +10,9 @@ from usked_cli.cli.context import app_context
 from usked_cli.cli.options import JsonOpt
 
 app = typer.Typer(
-    help="Check the Zoom connection (Server-to-Server OAuth app).", no_args_is_help=True
+    help="Check the Zoom connection (Server-to-Server OAuth app).",
+    epilog="Example: `usked zoom check`",
+    no_args_is_help=True,
 )
 
 

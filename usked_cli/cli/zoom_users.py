@@ -11,7 +11,9 @@ from usked_cli.cli.options import CsvOpt, JsonOpt, MatchOpt, one_format
 from usked_cli.render import Column
 
 app = typer.Typer(
-    help="Zoom host users: list, find free ones, rename generically.", no_args_is_help=True
+    help="Zoom host users: list, find free ones, rename generically.",
+    epilog="Example: `usked admin zoom-users rename --dry-run`",
+    no_args_is_help=True,
 )
 # rename, undo, history and audit (generic host names) live in host_names.py.
 
