@@ -23,7 +23,14 @@ from typing import TYPE_CHECKING, Any
 
 from usked_cli.errors import InputError
 from usked_cli.journal import JournalItem, Names, PlannedRename, RenameJournal
-from usked_cli.rules.names import NamedUser, NamePlan, match_label, plan_names, pool_matches
+from usked_cli.rules.names import (
+    NameChange,
+    NamedUser,
+    NamePlan,
+    match_label,
+    plan_names,
+    pool_matches,
+)
 from usked_cli.zoom.errors import ZoomError
 from usked_cli.zoom.models import ZoomUser
 from usked_cli.zoom.pool import fetch_users
@@ -167,7 +174,7 @@ def planned_renames(plan: NamePlan, pool: Pool) -> list[PlannedRename]:
     ]
 
 
-def plan_record(change: Any) -> dict[str, Any]:
+def plan_record(change: NameChange) -> dict[str, Any]:
     """One row of a rename plan (`--dry-run --json`; `--csv` round-trips into --from-csv)."""
     return {
         "user_id": change.user_id,

@@ -51,11 +51,8 @@ def settings_show_cmd(ctx: typer.Context, json_output: JsonOpt = False) -> None:
 
     Example: `usked admin settings show --json | jq .padding_minutes`
     """
-    from usked_cli.config.inspect import effective_settings
-
     context = app_context(ctx)
-    flags = {"timezone": context.timezone_flag} if context.timezone_flag else {}
-    report = effective_settings(context.settings(), config_path=context.config_path(), flags=flags)
+    report = context.effective_settings()
     if json_output:
         context.out.json(
             {name.replace("-", "_"): report.values[key] for name, key in ADMIN_SETTINGS.items()}

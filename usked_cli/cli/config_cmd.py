@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 
@@ -40,12 +40,8 @@ def show_cmd(ctx: typer.Context, json_output: JsonOpt = False) -> None:
 
     Example: `usked config show --json | jq .org`
     """
-    from usked_cli.config.inspect import effective_settings
-
     context = app_context(ctx)
-    report = effective_settings(
-        context.settings(), config_path=context.config_path(), flags=_flags(context)
-    )
+    report = context.effective_settings()
     if json_output:
         context.out.json(report.as_json())
     else:
@@ -102,10 +98,6 @@ def unset_cmd(
     context = app_context(ctx)
     context.out.note(unset_setting(context.config_path(), key))
     context.forget_settings()
-
-
-def _flags(context: Any) -> dict[str, Any]:
-    return {"timezone": context.timezone_flag} if context.timezone_flag is not None else {}
 
 
 def _read_value(key: str) -> str:

@@ -19,6 +19,7 @@ from usked_cli.config.sources import Basics, load_basics
 from usked_cli.render import Output
 
 if TYPE_CHECKING:
+    from usked_cli.config.inspect import EffectiveSettings
     from usked_cli.config.model import Settings
     from usked_cli.store import Workspace
     from usked_cli.zoom.client import ZoomClient
@@ -69,6 +70,13 @@ class AppContext:
 
             self._settings = load_settings(self.config_flag, timezone_flag=self.timezone_flag)
         return self._settings
+
+    def effective_settings(self) -> EffectiveSettings:
+        """Every setting in effect with where it comes from (`config show`, `admin settings`)."""
+        from usked_cli.config.inspect import effective_settings
+
+        flags = {"timezone": self.timezone_flag} if self.timezone_flag is not None else {}
+        return effective_settings(self.settings(), config_path=self.config_path(), flags=flags)
 
     def config_path(self) -> Path:
         from usked_cli.config.sources import resolve_config_path
