@@ -67,6 +67,30 @@ def _day(opens: datetime, now: datetime) -> str:
 
 
 @dataclass(frozen=True, slots=True)
+class MeetingCheck:
+    """What `--wait` confirms before it waits: Zoom knows the meeting, and who hosts it."""
+
+    meeting_id: str
+    host_id: str
+    host_email: str
+    topic: str
+
+
+async def check_meeting(zoom: ZoomClient, meeting_id: str) -> MeetingCheck:
+    """Before a long wait, fail fast: a token (the credentials work), then GET the meeting (it
+    exists, and its host). The start link in that answer is dropped here: by the time the window
+    opens it may have expired, so `fetch_host_link` asks again then."""
+    await zoom.token_info()
+    meeting = await zoom.get_meeting(meeting_id)
+    return MeetingCheck(
+        meeting_id=str(meeting.id),
+        host_id=meeting.host_id,
+        host_email=meeting.host_email,
+        topic=meeting.topic,
+    )
+
+
+@dataclass(frozen=True, slots=True)
 class HostLink:
     meeting: ZoomMeeting
     busy_with: tuple[ZoomMeetingSummary, ...]  # live meetings the guard found (force-started)

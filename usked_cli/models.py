@@ -10,9 +10,17 @@ from datetime import datetime
 class ZoomLink:
     """A Zoom join link found in an event: the invite link as written and what it names."""
 
-    invite_link: str  # the https link as written (passcode included); never a /s/ start link
+    invite_link: str  # the https link as written (pwd included); never a /s/ start link
     meeting_id: str | None  # the digits of /j/ or /w/ links; None for /my/<name> personal links
-    passcode: str | None  # the link's pwd= value, when it carries one
+    pwd: str | None  # the link's pwd= value (an encoded passcode, not what a person types)
+
+
+@dataclass(frozen=True, slots=True)
+class DialIn:
+    """One dial-in number of a Zoom invitation, as the notes write it."""
+
+    number: str  # "+1 301 715 8592" (spelled out when the notes do), or "+13017158592"
+    country: str  # what follows it: "US (Washington DC)", "US Toll-free"; "" when nothing
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,7 +43,12 @@ class Assignment:
     zoom: bool
     invite_link: str | None
     meeting_id: str | None
+    # The passcode a person types to join: a "Passcode:" (or "Password:", "Kenncode:", ...) line
+    # of the notes; None when the notes give none (the link's `pwd` token is not one).
     passcode: str | None
     notes: str = ""
-    # ISO start of the occurrence this is, for an expanded recurring event; None for a single event.
+    # ISO start of the occurrence this is, for an expanded recurring event; None for a single
+    # event. Distinct events that share a UID get one too (see usked_cli.feeds.ical).
     recurrence_id: str | None = None
+    pwd: str | None = None  # the invite link's pwd= token, when it carries one
+    dial_in: tuple[DialIn, ...] = ()  # the invitation's dial-in numbers, in its order (<= 10)

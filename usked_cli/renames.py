@@ -6,8 +6,11 @@ the journal (usked_cli.journal) before its first PATCH, then applied concurrentl
 client's limiter allows. The same command run again finds an interrupted run by its key (what was
 asked: selection, template, org) and finishes it with the names it journaled, so a run cut off by
 Ctrl-C, kill -9, a lost network or a daily rate limit keeps every user's before-name. A run that
-finished with some users failed is closed as "partial"; running the command again plans afresh,
+finished with some users failed is closed as "failed"; running the command again plans afresh,
 and the users that failed (their names unchanged) are in the new plan.
+
+The plan's CSV (`rename --dry-run --csv`) is the very format `--from-csv` reads: PLAN_CSV_FIELDS
+below is the one definition of its columns, for the writer and the reader alike.
 """
 
 from __future__ import annotations
@@ -64,8 +67,40 @@ class Selection:
         return {self.source: list(self.globs)}
 
 
+# The rename plan's CSV: `rename --dry-run --csv` writes these columns and `--from-csv` reads the
+# first two (the others say what the plan was; the reader ignores them and any other column).
+CSV_EMAIL = "email"
+CSV_NAME = "name"  # the new name
+PLAN_CSV_FIELDS = (CSV_EMAIL, CSV_NAME, "current_name", "action", "reason")
+# A cell the writer guarded against spreadsheet formulas starts with ' and one of these
+# (contracts, round 2: "CSV cells that begin with =, +, -, @, tab or CR").
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def plan_csv_row(record: dict[str, Any]) -> dict[str, Any]:
+    """A plan record (`plan_record`) as a row of the plan's CSV (PLAN_CSV_FIELDS)."""
+    return {
+        CSV_EMAIL: record["email"],
+        CSV_NAME: record["new_name"],
+        "current_name": record["current_name"],
+        "action": record["action"],
+        "reason": record["reason"],
+    }
+
+
+def _csv_cell(value: str | None) -> str:
+    """A cell as the user meant it: spaces around it dropped, one formula guard (') removed."""
+    text = (value or "").strip()
+    if len(text) > 1 and text[0] == "'" and text[1] in _FORMULA_STARTS:
+        return text[1:]
+    return text
+
+
 def read_names_csv(path: Path) -> tuple[tuple[str, str], ...]:
-    """`email,name` rows (a header row naming both; other columns are ignored)."""
+    """`email,name` rows (a header row naming both; other columns are ignored).
+
+    The plan's own CSV (`rename --dry-run --csv`, PLAN_CSV_FIELDS) reads back as it was written.
+    """
     try:
         text = path.read_text(encoding="utf-8-sig")
     except FileNotFoundError:
@@ -76,17 +111,17 @@ def read_names_csv(path: Path) -> tuple[tuple[str, str], ...]:
         raise InputError(f"{path}: {exc.strerror}") from None
     reader = csv.DictReader(text.splitlines())
     fields = [name.strip().lower() for name in reader.fieldnames or []]
-    if "email" not in fields or "name" not in fields:
+    if CSV_EMAIL not in fields or CSV_NAME not in fields:
         raise InputError(
-            f"{path}: needs a header row with the columns email and name "
+            f"{path}: needs a header row with the columns {CSV_EMAIL} and {CSV_NAME} "
             f"(found: {', '.join(fields) or 'nothing'})"
         )
     reader.fieldnames = fields
     rows: list[tuple[str, str]] = []
     seen: dict[str, int] = {}
     for number, row in enumerate(reader, start=2):
-        email = (row.get("email") or "").strip()
-        name = (row.get("name") or "").strip()
+        email = _csv_cell(row.get(CSV_EMAIL))
+        name = _csv_cell(row.get(CSV_NAME))
         if not email and not name:
             continue
         if not email or "@" not in email:

@@ -13,6 +13,7 @@ import os
 import sys
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import tzinfo
 from typing import IO, TYPE_CHECKING, Any, Literal
 
 if TYPE_CHECKING:
@@ -31,13 +32,14 @@ class Column:
     tty: Callable[[Any, Row], str] | None = None
     plain: Callable[[Any, Row], str] | None = None
     style: str | None = None
-    # Terminal layout: long values are cut with an ellipsis, or folded over lines ("fold").
-    no_wrap: bool = False
+    # What the value is, for the terminal layout (see table.py): "text" wraps; "id" (request
+    # and meeting ids, times, names people type) and "email" are never cut; "link" is never cut
+    # and goes on its own line under the row when the row cannot hold it.
+    kind: Literal["text", "id", "link", "email"] = "text"
     min_width: int | None = None
-    max_width: int | None = None
-    overflow: Literal["ellipsis", "fold"] = "ellipsis"
-    # Terminal: an http(s) value becomes a hyperlink (OSC 8), clickable even when folded.
-    link: bool = False
+    max_width: int | None = None  # text only: the widest it grows
+    fold: bool = False  # text only: break anywhere, not only at spaces (paths, URLs of feeds)
+    optional: bool = False  # a terminal too narrow for the table leaves it out
 
 
 def _text(value: Any) -> str:
@@ -46,6 +48,16 @@ def _text(value: Any) -> str:
     if isinstance(value, bool):
         return "yes" if value else "no"
     return str(value)
+
+
+_LINK_SCHEMES = ("https://", "http://")
+
+
+def terminal_width() -> int:
+    """The terminal's width in columns: $COLUMNS, else the terminal's own, else 80."""
+    import shutil
+
+    return max(shutil.get_terminal_size((80, 24)).columns, 20)
 
 
 def _env_flag(name: str) -> bool:
@@ -100,16 +112,66 @@ class Output:
         rows: Iterable[Row],
         *,
         title: str | None = None,
-        section_key: str | None = None,
+        group_key: str | None = None,
     ) -> None:
-        """A Rich table on a terminal; tab-separated lines without a header when piped.
+        """A table fitted to the terminal; tab-separated lines without a header when piped.
 
-        On a terminal, a row whose `section_key` value is true starts a new section (a rule).
+        On a terminal, a row whose `group_key` value is set starts a group headed by that value.
         """
         if self.is_tty:
-            self._rich_table(columns, list(rows), title=title, section_key=section_key)
+            self.stdout.write(
+                "".join(line + "\n" for line in self.table_lines(columns, rows, title, group_key))
+            )
         else:
             self.tsv(columns, rows)
+
+    def table_lines(
+        self,
+        columns: Sequence[Column],
+        rows: Iterable[Row],
+        title: str | None = None,
+        group_key: str | None = None,
+        *,
+        width: int | None = None,
+    ) -> list[str]:
+        """The terminal rendering of a table, as lines."""
+        from usked_cli import table
+
+        rows = list(rows)
+        specs = []
+        for column in columns:
+            cells = []
+            for row in rows:
+                value = row.get(column.key)
+                text = column.tty(value, row) if column.tty else _text(value)
+                link = text if column.kind == "link" and text.startswith(_LINK_SCHEMES) else None
+                cells.append(table.Cell(text, link))
+            specs.append(
+                table.Spec(
+                    header=column.header,
+                    kind=column.kind,
+                    style=column.style,
+                    min_width=column.min_width,
+                    max_width=column.max_width,
+                    fold=column.fold,
+                    optional=column.optional,
+                    cells=cells,
+                )
+            )
+        groups = [row.get(group_key) or None for row in rows] if group_key else None
+        layout = table.Layout(
+            width=width or terminal_width(), color=self.color, hyperlinks=self.hyperlinks
+        )
+        return table.render(specs, layout, groups=groups, title=title)
+
+    @property
+    def hyperlinks(self) -> bool:
+        """OSC 8 links: on a real terminal (not a forced one), unless USKED_HYPERLINKS=0."""
+        setting = os.environ.get("USKED_HYPERLINKS")
+        if setting is not None:
+            return _env_flag("USKED_HYPERLINKS")
+        isatty = getattr(self.stdout, "isatty", None)
+        return bool(isatty and isatty()) and os.environ.get("TERM", "") != "dumb"
 
     def tsv(self, columns: Sequence[Column], rows: Iterable[Row]) -> None:
         lines = []
@@ -125,62 +187,29 @@ class Output:
         self.stdout.write("".join(lines))
 
     def csv(self, columns: Sequence[Column], rows: Iterable[Row]) -> None:
+        """CSV with a header row of the column keys.
+
+        A cell that starts with =, +, -, @, tab or CR gets a leading ' so that a spreadsheet
+        does not run it as a formula (contracts, round 2); `--from-csv` strips it again.
+        """
         import csv
+
+        def guarded(cell: str) -> str:
+            return "'" + cell if cell.startswith(("=", "+", "-", "@", "\t", "\r")) else cell
 
         writer = csv.writer(self.stdout, lineterminator="\n")
         writer.writerow([column.key for column in columns])
         for row in rows:
             writer.writerow(
                 [
-                    column.plain(row.get(column.key), row)
-                    if column.plain
-                    else _text(row.get(column.key))
+                    guarded(
+                        column.plain(row.get(column.key), row)
+                        if column.plain
+                        else _text(row.get(column.key))
+                    )
                     for column in columns
                 ]
             )
-
-    def _rich_table(
-        self,
-        columns: Sequence[Column],
-        rows: list[Row],
-        *,
-        title: str | None,
-        section_key: str | None,
-    ) -> None:
-        from rich import box
-        from rich.table import Table
-
-        table = Table(
-            title=title,
-            title_justify="left",
-            header_style="bold",
-            box=box.SIMPLE_HEAD,
-            pad_edge=False,
-        )
-        for column in columns:
-            table.add_column(
-                column.header,
-                style=column.style if self.color else None,
-                no_wrap=column.no_wrap,
-                min_width=column.min_width,
-                max_width=column.max_width,
-                overflow=column.overflow,
-            )
-        for row in rows:
-            if section_key is not None and row.get(section_key):
-                table.add_section()
-            table.add_row(*(self._cell(column, row) for column in columns))
-        self.console().print(table)
-
-    def _cell(self, column: Column, row: Row) -> Any:
-        value = row.get(column.key)
-        text = column.tty(value, row) if column.tty else _text(value)
-        if column.link and text.startswith(("https://", "http://")):
-            from rich.style import Style
-            from rich.text import Text
-
-            return Text(text, style=Style(link=text))
-        return text
 
     def console(self, *, stderr: bool = False) -> Console:
         """A Rich console that never reads data as markup, emoji codes or highlight patterns."""
@@ -213,6 +242,47 @@ class Output:
         self.stderr.write(f"error: {message}\n")
         if hint:
             self.stderr.write(f"hint: {hint}\n")
+
+
+def is_closed_pipe(error: BaseException) -> bool:
+    """Whether `error` says the reader of our output went away (`usked … | head -1`)."""
+    import errno
+
+    return isinstance(error, BrokenPipeError) or (
+        isinstance(error, OSError) and error.errno == errno.EPIPE
+    )
+
+
+def silence_stdout() -> None:
+    """The reader is gone: send whatever is still written (and Python's final flush) nowhere.
+
+    CPython's "Note on SIGPIPE": point stdout's descriptor at devnull, so that nothing fails
+    again and no "Exception ignored" line reaches stderr at exit.
+    """
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError, AttributeError):  # no descriptor (a test runner's buffer)
+        pass
+
+
+def zone_header(header: str, times: Iterable[str], tz: tzinfo) -> str:
+    """A time column's header with its zone, said once: `Time (CST)`, `Time (CST/CDT)`.
+
+    `times` are ISO 8601 strings; the abbreviations are those of `tz` at those instants, in the
+    order met (a window across a DST change has both).
+    """
+    from datetime import datetime
+
+    names: dict[str, None] = {}
+    for text in times:
+        name = datetime.fromisoformat(text).astimezone(tz).tzname()
+        if name:
+            names[name] = None
+    if not names:
+        return header
+    return f"{header} ({'/'.join(names)})"
 
 
 def iso(value: Any) -> str | None:

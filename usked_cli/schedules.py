@@ -6,7 +6,7 @@ so one slow user does not hold up the rest.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, tzinfo
 from typing import TYPE_CHECKING, Any
@@ -34,9 +34,17 @@ class HostSchedule:
 
 
 async def fetch_schedules(
-    zoom: ZoomClient, users: Sequence[ZoomUser], start: datetime, end: datetime
+    zoom: ZoomClient,
+    users: Sequence[ZoomUser],
+    start: datetime,
+    end: datetime,
+    *,
+    on_done: Callable[[ZoomUser], None] | None = None,
 ) -> list[HostSchedule]:
-    """Every host user's meeting occurrences overlapping [start, end), fetched concurrently."""
+    """Every host user's meeting occurrences overlapping [start, end), fetched concurrently.
+
+    `on_done(user)` is called as each user's schedule is in (for progress).
+    """
 
     async def one(user: ZoomUser) -> HostSchedule:
         meetings = tuple(
@@ -51,6 +59,8 @@ async def fetch_schedules(
                 async for slot in zoom.iter_occurrences(user.id, start, end)
             ]
         )
+        if on_done is not None:
+            on_done(user)
         return HostSchedule(user, meetings)
 
     return await zoom.gather((one(user) for user in users), concurrency=FETCH_CONCURRENCY)

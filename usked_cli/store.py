@@ -15,7 +15,8 @@ from datetime import datetime
 from pathlib import Path
 
 from usked_cli.errors import OperationalError
-from usked_cli.models import Assignment
+from usked_cli.feeds.window import window_days
+from usked_cli.models import Assignment, DialIn
 
 DB_NAME = "workspace.sqlite3"
 
@@ -96,12 +97,32 @@ _MIGRATIONS: list[str] = [
     """
     ALTER TABLE feed_state ADD COLUMN parsed_with TEXT;
     """,
+    # `passcode` becomes what a person types (from the notes); the link's token moves to `pwd`;
+    # the invitation's dial-in numbers come along (JSON: [{"number": ..., "country": ...}]).
+    # Stored feeds are parsed again at the next sync, whatever the server says.
+    """
+    ALTER TABLE assignment ADD COLUMN pwd TEXT;
+    ALTER TABLE assignment ADD COLUMN dial_in TEXT;
+    UPDATE assignment SET pwd = passcode, passcode = NULL;
+    UPDATE feed_state SET parsed_with = NULL;
+    """,
 ]
 
 _ASSIGNMENT_COLUMNS = (
     'user, uid, recurrence_id, request_id, title, start, "end", start_ts, end_ts, all_day, '
-    "location, zoom, invite_link, meeting_id, passcode, notes"
+    "location, zoom, invite_link, meeting_id, passcode, notes, pwd, dial_in"
 )
+# Timed rows overlap the window's instants; all-day rows its dates, compared as the 'YYYY-MM-DD'
+# the stored ISO starts and ends begin with (usked_cli.feeds.window, the parser's rule). The
+# first two terms are coarse bounds on both, which the start_ts index can serve: an all-day
+# row's midnight is less than two days from the UTC instants of its dates.
+_IN_WINDOW = (
+    "start_ts < ? AND (end_ts > ? OR start_ts >= ?) AND CASE WHEN all_day "
+    "THEN substr(start, 1, 10) <= ? "
+    'AND (substr("end", 1, 10) > ? OR substr(start, 1, 10) >= ?) '
+    "ELSE start_ts < ? AND (end_ts > ? OR start_ts >= ?) END"
+)
+_ALL_DAY_SLACK = 2 * 86400
 
 
 @dataclass(frozen=True, slots=True)
@@ -215,7 +236,7 @@ class Workspace:
             db.execute("DELETE FROM assignment WHERE user = ?", (user,))
             db.executemany(
                 f"INSERT OR REPLACE INTO assignment ({_ASSIGNMENT_COLUMNS}) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (_assignment_row(a) for a in assignments),
             )
             db.execute(
@@ -280,13 +301,25 @@ class Workspace:
         users: Iterable[str] | None = None,
         zoom_only: bool = False,
     ) -> list[Assignment]:
-        """Assignments overlapping [start, end), by start time (zero-length ones inside count)."""
+        """Assignments in [start, end), by start time (usked_cli.feeds.window says which).
+
+        Timed ones overlap its instants (zero-length ones inside count); all-day ones meet its
+        dates, those of `start` and `end` in the zone they are given in.
+        """
         start_ts, end_ts = int(start.timestamp()), int(end.timestamp())
-        sql = (
-            f"SELECT {_ASSIGNMENT_COLUMNS} FROM assignment "
-            "WHERE start_ts < ? AND (end_ts > ? OR start_ts >= ?)"
-        )
-        params: list[object] = [end_ts, start_ts, start_ts]
+        first_day, last_day = window_days(start, end)
+        sql = f"SELECT {_ASSIGNMENT_COLUMNS} FROM assignment WHERE {_IN_WINDOW}"
+        params: list[object] = [
+            end_ts + _ALL_DAY_SLACK,
+            start_ts - _ALL_DAY_SLACK,
+            start_ts - _ALL_DAY_SLACK,
+            last_day.isoformat(),
+            first_day.isoformat(),
+            first_day.isoformat(),
+            end_ts,
+            start_ts,
+            start_ts,
+        ]
         user_list = list(users) if users is not None else None
         if user_list is not None:
             sql += f" AND user IN ({', '.join('?' * len(user_list))})"
@@ -323,12 +356,34 @@ def _assignment_row(a: Assignment) -> tuple[object, ...]:
         a.meeting_id,
         a.passcode,
         a.notes,
+        a.pwd,
+        _dial_in_text(a.dial_in),
     )
+
+
+def _dial_in_text(numbers: Sequence[DialIn]) -> str | None:
+    if not numbers:
+        return None
+    import json
+
+    return json.dumps([{"number": n.number, "country": n.country} for n in numbers])
+
+
+def _dial_in(text: object) -> tuple[DialIn, ...]:
+    if not text:
+        return ()
+    import json
+
+    try:
+        items = json.loads(str(text))
+        return tuple(DialIn(str(item["number"]), str(item.get("country") or "")) for item in items)
+    except (ValueError, TypeError, KeyError, AttributeError):
+        return ()
 
 
 def _assignment(row: Sequence[object]) -> Assignment:
     (user, uid, recurrence_id, request_id, title, start, end, _s, _e, all_day, location, zoom,
-     invite_link, meeting_id, passcode, notes) = row  # fmt: skip
+     invite_link, meeting_id, passcode, notes, pwd, dial_in) = row  # fmt: skip
     return Assignment(
         user=str(user),
         uid=str(uid),
@@ -344,4 +399,6 @@ def _assignment(row: Sequence[object]) -> Assignment:
         passcode=None if passcode is None else str(passcode),
         notes=str(notes),
         recurrence_id=str(recurrence_id) or None,
+        pwd=None if pwd is None else str(pwd),
+        dial_in=_dial_in(dial_in),
     )

@@ -41,7 +41,10 @@ def test_json_record_shape(synced: None) -> None:
         "zoom": True,
         "meeting_id": "85512345678",
         "invite_link": ZOOM_104233,
-        "passcode": "SGVsbG9Xb3JsZDEyMzQ1Ng.1",
+        # The passcode a person types is the notes' "Passcode:" line; the link's token is pwd.
+        "passcode": "482913",
+        "pwd": "SGVsbG9Xb3JsZDEyMzQ1Ng.1",
+        "dial_in": [],
         "location": ZOOM_104233,
         "uid": "usked-request-104233@acme.usked.com",
         "recurrence_id": first_zoom["recurrence_id"],
@@ -51,7 +54,11 @@ def test_json_record_shape(synced: None) -> None:
 
 
 def test_all_day_keeps_its_date_in_another_display_zone(synced: None) -> None:
-    result = run(["--tz", "Asia/Tokyo", "assignments", "list", "--json"], now=NOW)
+    # Now is Sat 28 Nov 00:00 in Tokyo; all-day events compare with the window as dates, so
+    # Friday's all-day event is in a window that starts on Friday 27 Nov (Tokyo's date).
+    result = run(
+        ["--tz", "Asia/Tokyo", "assignments", "list", "--from", "2026-11-27", "--json"], now=NOW
+    )
     records = json.loads(result.stdout)
     all_day = next(r for r in records if r["all_day"])
     assert all_day["start"].startswith("2026-11-27T00:00:00")
@@ -201,8 +208,9 @@ def test_show_every_field_and_upcoming_occurrences(synced: None) -> None:
         "2026-12-02T09:00:00-06:00",
     ]
     assert all(s >= "2026-11-27" for s in starts)
-    human = run(["assignments", "show", "104233"], now=NOW)
-    assert "Invite link:\t" + ZOOM_104233 in human.stdout
+    piped = run(["assignments", "show", "104233"], now=NOW)
+    assert "invite_link\t" + ZOOM_104233 + "\n" in piped.stdout
+    assert "passcode\t482913\n" in piped.stdout
 
 
 def test_show_unknown_request_is_exit_3(synced: None) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -199,3 +200,100 @@ def test_start_link_is_never_written_to_disk(
             assert meeting.start_url.encode() not in data, path
             assert zak.encode() not in data, path
     assert scanned >= 2  # the config's snapshot and the workspace, at least
+
+
+# --- --wait checks Zoom first, fetches the link last ------------------------------------------
+
+
+class Sleeper:
+    """A sleep for --wait that records when it was called (and moves virtual time on)."""
+
+    def __init__(self, zoom: ZoomKit, then: Callable[[], None] | None = None) -> None:
+        self.zoom = zoom
+        self.then = then
+        self.requests_before: list[int] = []
+
+    async def __call__(self, seconds: float) -> None:
+        self.requests_before.append(len(self.zoom.fake.requests))
+        if self.then is not None:
+            self.then()
+            self.then = None
+        await self.zoom.clock.sleep(seconds)
+
+
+def test_wait_checks_the_meeting_before_waiting_and_fetches_the_link_after(
+    zoom: ZoomKit, meeting: FakeMeeting
+) -> None:
+    old_link = meeting.start_url
+
+    def new_zak() -> None:
+        meeting.zak = "zak-fresh-after-the-wait"
+
+    sleeper = Sleeper(zoom, then=new_zak)
+    result = zoom.run(["host-link", "104233", "--wait"], now=MONDAY_0800, sleep=sleeper)
+    assert result.exit_code == 0, result.stderr
+    # The link printed is the one Zoom gave when the window opened, not the one checked before.
+    assert result.stdout == meeting.start_url + "\n"
+    assert "zak-fresh-after-the-wait" in result.stdout
+    assert old_link not in result.stdout + result.stderr
+    assert (
+        f"meeting {MEETING_ID} is on Zoom, hosted by host-a@acme.org; "
+        "its host link is fetched when the window opens"
+    ) in result.stderr
+    meeting_gets = [
+        i
+        for i, r in enumerate(zoom.fake.requests)
+        if r.method == "GET" and r.path.endswith(f"/meetings/{MEETING_ID}")
+    ]
+    assert len(meeting_gets) == 2
+    first_sleep, last_sleep = sleeper.requests_before[0], sleeper.requests_before[-1]
+    assert meeting_gets[0] < first_sleep  # checked before waiting
+    assert meeting_gets[1] >= last_sleep  # fetched when the window opened
+
+
+def test_wait_fails_fast_on_a_meeting_zoom_does_not_know(
+    zoom: ZoomKit, meeting: FakeMeeting
+) -> None:
+    del zoom.fake.meetings[MEETING_ID]
+    sleeper = Sleeper(zoom)
+    result = zoom.run(["host-link", "104233", "--wait"], now=MONDAY_0800, sleep=sleeper)
+    assert result.exit_code == 3
+    assert f"Zoom meeting not found: {MEETING_ID} (code 3001)" in result.stderr
+    assert "waiting for the host link window" not in result.stderr
+    assert sleeper.requests_before == []  # never waited
+
+
+def test_wait_fails_fast_on_wrong_credentials(
+    zoom: ZoomKit, meeting: FakeMeeting, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("USKED_ZOOM__CLIENT_SECRET", "not-the-secret-0123456789")
+    sleeper = Sleeper(zoom)
+    result = zoom.run(["host-link", "104233", "--wait"], now=MONDAY_0800, sleep=sleeper)
+    assert result.exit_code == 1
+    assert result.stdout == ""
+    assert "waiting for the host link window" not in result.stderr
+    assert sleeper.requests_before == []
+    assert zoom.fake.api_requests() == []  # no token: no API call either
+
+
+def test_wait_with_missing_credentials_is_exit_2_before_waiting(
+    zoom: ZoomKit, meeting: FakeMeeting, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("USKED_ZOOM__CLIENT_SECRET")
+    sleeper = Sleeper(zoom)
+    result = zoom.run(["host-link", "104233", "--wait"], now=MONDAY_0800, sleep=sleeper)
+    assert result.exit_code == 2
+    assert "zoom.client_secret" in result.stderr
+    assert sleeper.requests_before == []
+
+
+def test_start_link_from_a_wait_is_never_written_to_disk(
+    zoom: ZoomKit, meeting: FakeMeeting, isolation: Path
+) -> None:
+    result = zoom.run(["-v", "host-link", "104233", "--wait"], now=MONDAY_0800)
+    assert result.exit_code == 0, result.stderr
+    assert meeting.start_url not in result.stderr
+    zak = meeting.start_url.split("zak=", 1)[1]
+    for path in isolation.rglob("*"):
+        if path.is_file():
+            assert zak.encode() not in path.read_bytes(), path

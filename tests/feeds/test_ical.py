@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -12,7 +12,7 @@ import pytest
 
 from usked_cli.errors import EXIT_USAGE, InputError
 from usked_cli.feeds.ical import ParseResult, parse_feed
-from usked_cli.models import Assignment
+from usked_cli.models import Assignment, DialIn
 
 FIXTURES = Path(__file__).parent.parent / "fixtures" / "feeds"
 CHICAGO = ZoneInfo("America/Chicago")
@@ -93,7 +93,7 @@ def test_usked_feed_reads_a_zoom_assignment_completely() -> None:
         # the link is folded across two lines in the file
         invite_link="https://us02web.zoom.us/j/85512345678?pwd=aBcDeFgHiJkLmNoPqRsTuVwXyZ012345.1",
         meeting_id="85512345678",
-        passcode="aBcDeFgHiJkLmNoPqRsTuVwXyZ012345.1",
+        passcode="104233",  # what the notes give a person to type
         notes=(
             "Service Request 104233\n"
             "Client: Riverside Clinic, Suite 300; enter by the east door\n"
@@ -104,6 +104,7 @@ def test_usked_feed_reads_a_zoom_assignment_completely() -> None:
             "Bring the glossary (C:\\docs\\glossary.pdf)"
         ),
         recurrence_id=None,
+        pwd="aBcDeFgHiJkLmNoPqRsTuVwXyZ012345.1",  # the link's encoded token
     )
     assert zoom.start.astimezone(UTC) == utc(2025, 3, 11, 14, 0)  # CDT, two days after the change
 
@@ -187,7 +188,7 @@ def test_outlook_links_in_angle_brackets_and_in_the_html_copy() -> None:
     html_only = found["104311"]
     assert html_only.notes == "Click here to join the meeting"
     assert html_only.invite_link == "https://acme.zoom.us/j/83334445556?pwd=SGVsbG8&uname=Ana%20I"
-    assert (html_only.meeting_id, html_only.passcode) == ("83334445556", "SGVsbG8")
+    assert (html_only.meeting_id, html_only.pwd) == ("83334445556", "SGVsbG8")
 
 
 def test_outlook_teams_meeting_is_not_zoom() -> None:
@@ -242,7 +243,7 @@ def test_google_moved_occurrence_carries_its_own_text_and_link() -> None:
     moved = next(a for a in result.assignments if a.recurrence_id == "2025-03-10T10:00:00-04:00")
     assert moved.title == "Mandarin - weekly class (moved)"
     assert moved.meeting_id == "86667770000"
-    assert moved.passcode == "TW92ZWQ"
+    assert moved.pwd == "TW92ZWQ"
 
 
 def test_google_utc_event_stays_utc_and_meet_is_not_zoom() -> None:
@@ -389,10 +390,12 @@ def test_zoom_export_meeting_with_dial_strings() -> None:
     )
     assert meeting.meeting_id == "85512345678"
     assert "+13126266799,,85512345678#,,,,*512345# US (Chicago)" in meeting.notes
+    assert (meeting.passcode, meeting.pwd) == ("512345", "ZGVtb1Bhc3Njb2RlMTIzNDU2Nzg5MA.1")
+    assert meeting.dial_in == (DialIn("+13126266799", "US (Chicago)"),)
 
 
 @pytest.mark.parametrize(
-    ("uid", "invite_link", "meeting_id", "passcode"),
+    ("uid", "invite_link", "meeting_id", "pwd"),
     [
         (
             "zoomgov-104261@usked.com",
@@ -423,15 +426,16 @@ def test_zoom_export_meeting_with_dial_strings() -> None:
     ],
 )
 def test_zoom_link_carriers(
-    uid: str, invite_link: str, meeting_id: str | None, passcode: str | None
+    uid: str, invite_link: str, meeting_id: str | None, pwd: str | None
 ) -> None:
     assignment = by_uid(parse("zoom_invites.ics"))[uid]
     assert assignment.zoom is True
-    assert (assignment.invite_link, assignment.meeting_id, assignment.passcode) == (
+    assert (assignment.invite_link, assignment.meeting_id, assignment.pwd) == (
         invite_link,
         meeting_id,
-        passcode,
+        pwd,
     )
+    assert assignment.passcode is None  # no "Passcode:" line in these notes
 
 
 @pytest.mark.parametrize("uid", ["start-link-only@usked.com", "lookalikes@usked.com"])
@@ -473,16 +477,47 @@ def test_a_series_outside_the_window_lists_nothing_but_counts_its_event() -> Non
     assert result.event_count == 1
 
 
-def test_a_series_that_ends_before_it_starts_is_skipped_like_a_single_event() -> None:
-    # recurring_ical_events would swap the times silently; a single event is skipped instead.
+def test_a_series_that_ends_before_it_starts_is_listed_one_hour_long_with_a_warning() -> None:
+    # recurring_ical_events would swap the times silently; the producer's default is taken.
     data = feed(
         "UID:backwards\nDTSTART:20250311T090000\nDTEND:20250311T080000\nRRULE:FREQ=DAILY;COUNT=3"
     )
     result = parse(data)
-    assert result.assignments == []
+    assert [(a.start, a.end - a.start) for a in result.assignments] == [
+        (datetime(2025, 3, day, 9, tzinfo=CHICAGO), timedelta(hours=1)) for day in (11, 12, 13)
+    ]
     assert result.warnings == [
-        "test.ics: skipped event backwards (line 4): it ends (2025-03-11T08:00:00-05:00) "
-        "before it starts (2025-03-11T09:00:00-05:00)"
+        "test.ics: event backwards (line 4): it ends (2025-03-11T08:00:00-05:00) "
+        "before it starts (2025-03-11T09:00:00-05:00); read as one hour long"
+    ]
+
+
+def test_an_end_before_the_start_takes_the_duration_or_one_day_when_all_day() -> None:
+    data = feed(
+        "UID:with-duration\nDTSTART:20250311T090000\nDTEND:20250311T080000\nDURATION:PT30M",
+        "UID:all-day\nDTSTART;VALUE=DATE:20250312\nDTEND;VALUE=DATE:20250310",
+        "UID:negative\nDTSTART:20250313T090000\nDURATION:-PT2H",
+    )
+    result = parse(data)
+    spans = {a.uid: (a.start, a.end) for a in result.assignments}
+    assert spans == {
+        "with-duration": (
+            datetime(2025, 3, 11, 9, tzinfo=CHICAGO),
+            datetime(2025, 3, 11, 9, 30, tzinfo=CHICAGO),
+        ),
+        "all-day": (datetime(2025, 3, 12, tzinfo=CHICAGO), datetime(2025, 3, 13, tzinfo=CHICAGO)),
+        "negative": (
+            datetime(2025, 3, 13, 9, tzinfo=CHICAGO),
+            datetime(2025, 3, 13, 10, tzinfo=CHICAGO),
+        ),
+    }
+    assert result.warnings == [
+        "test.ics: event with-duration (line 4): it ends (2025-03-11T08:00:00-05:00) before it "
+        "starts (2025-03-11T09:00:00-05:00); read as 30 min long, its DURATION",
+        "test.ics: event all-day (line 10): it ends (2025-03-10T00:00:00-05:00) before it "
+        "starts (2025-03-12T00:00:00-05:00); read as one day long",
+        "test.ics: event negative (line 15): its DURATION is negative (-2 h); "
+        "read as one hour long",
     ]
 
 
@@ -495,26 +530,41 @@ def test_an_all_day_event_whose_dtend_equals_dtstart_lasts_one_day() -> None:
     )
 
 
-def test_a_globally_unique_tzid_is_read_and_the_library_warning_becomes_a_feed_warning() -> None:
-    # Evolution and Thunderbird write "/<vendor>/<Olson name>"; icalendar guesses and warns.
+def test_a_globally_unique_tzid_is_read_without_a_warning() -> None:
+    # Evolution and Thunderbird write "/<vendor>/<Olson name>": a convention, not a guess.
     data = feed(
         "UID:evolution\nDTSTART;TZID=/freeassociation.sourceforge.net/Europe/Berlin:"
         "20250311T090000\nSUMMARY:x"
     )
     result = parse(data)
     assert result.assignments[0].start == datetime(2025, 3, 11, 9, tzinfo=BERLIN)
-    assert len(result.warnings) == 1
-    assert result.warnings[0].startswith("test.ics: Timezone '/freeassociation.sourceforge.net")
+    assert result.warnings == []
 
 
-def test_duplicate_uid_keeps_the_highest_sequence() -> None:
+def test_duplicate_uids_keep_every_distinct_event_and_warn_once() -> None:
     data = feed(
         "UID:dup\nSEQUENCE:2\nDTSTART:20250311T100000\nSUMMARY:Request #2 (latest)",
-        "UID:dup\nSEQUENCE:1\nDTSTART:20250311T090000\nSUMMARY:Request #1 (stale)",
+        "UID:dup\nSEQUENCE:1\nDTSTART:20250311T090000\nSUMMARY:Request #1 (other)",
     )
     result = parse(data)
-    assert [a.title for a in result.assignments] == ["Request #2 (latest)"]
-    assert any("appears 2 times" in warning for warning in result.warnings)
+    assert [(a.title, a.recurrence_id) for a in result.assignments] == [
+        ("Request #1 (other)", "2025-03-11T09:00:00-05:00"),
+        ("Request #2 (latest)", "2025-03-11T10:00:00-05:00"),
+    ]
+    assert result.warnings == [
+        "test.ics: UID dup appears 2 times without RECURRENCE-ID; "
+        "listed its 2 distinct events (another start or summary)"
+    ]
+
+
+def test_identical_copies_of_a_uid_count_once_the_highest_sequence() -> None:
+    data = feed(
+        "UID:dup\nSEQUENCE:2\nDTSTART:20250311T100000\nSUMMARY:Request #2\nLOCATION:Room 2",
+        "UID:dup\nSEQUENCE:1\nDTSTART:20250311T100000\nSUMMARY:Request #2\nLOCATION:Room 1",
+    )
+    result = parse(data)
+    assert [(a.location, a.recurrence_id) for a in result.assignments] == [("Room 2", None)]
+    assert result.warnings == ["test.ics: UID dup appears 2 times; kept the copy at line 4"]
 
 
 def test_notes_come_from_the_html_copy_when_there_is_no_plain_one() -> None:
@@ -568,22 +618,27 @@ def test_byte_order_marks(encoding: str) -> None:
 
 def test_broken_events_are_skipped_with_their_uid_and_line() -> None:
     result = parse("broken_events.ics", source="broken.ics")
-    assert [a.uid for a in result.assignments] == ["good-1", "good-2"]
+    listed = list(dict.fromkeys(a.uid for a in result.assignments))
+    assert listed == ["good-1", "bad-tzid", "every-minute", "ends-before-start", "good-2"]
     assert result.event_count == 8
-    expected = {
-        "bad-dtstart": "bad DTSTART",
-        "bad-rrule": "bad RRULE",
-        "bad-tzid": "unknown time zone 'Mars/Olympus_Mons'",
-        "no-dtstart": "no DTSTART",
-        "ends-before-start": "before it starts",
-        "every-minute": "FREQ=MINUTELY",
+    skipped = {"bad-dtstart": "bad DTSTART", "bad-rrule": "bad RRULE", "no-dtstart": "no DTSTART"}
+    mended = {
+        "ends-before-start": "before it starts (2025-03-11T10:00:00-05:00); read as one hour long",
+        "every-minute": "its rule gives more than 5000 occurrences in the window",
     }
-    assert len(result.warnings) == len(expected)
-    for uid, reason in expected.items():
+    assert len(result.warnings) == len(skipped) + len(mended) + 1
+    for uid, reason in {**skipped, **mended}.items():
         (warning,) = [w for w in result.warnings if f" {uid} " in w]
         line = line_of("broken_events.ics", f"UID:{uid}")
-        assert warning.startswith(f"broken.ics: skipped event {uid} (line {line}): ")
+        what = "skipped event" if uid in skipped else "event"
+        assert warning.startswith(f"broken.ics: {what} {uid} (line {line}): ")
         assert reason in warning
+    # An unknown zone is no reason to skip: read in X-WR-TIMEZONE, said once for the TZID.
+    assert "broken.ics: unknown time zone 'Mars/Olympus_Mons'; read as America/Chicago " in (
+        "\n".join(result.warnings)
+    )
+    assert by_uid(result)["bad-tzid"].start == datetime(2025, 3, 11, 9, tzinfo=CHICAGO)
+    assert sum(a.uid == "every-minute" for a in result.assignments) == 5000
 
 
 def test_mangled_lines_do_not_sink_the_feed() -> None:
@@ -628,14 +683,10 @@ def test_a_calendar_without_events_is_an_empty_list() -> None:
             b"Service unavailable\n",
             'it does not start with BEGIN:VCALENDAR (starts with "Service unavailable")',
         ),
-        (b"BEGIN:VEVENT\r\nUID:x\r\nEND:VEVENT\r\n", "it looks like a VEVENT without a VCALENDAR"),
+        (b"BEGIN:VCARD\r\nFN:x\r\nEND:VCARD\r\n", "it looks like a VCARD without a VCALENDAR"),
         (
             (FIXTURES / "truncated.ics").read_bytes(),
             "feed.ics is not a complete iCalendar feed: it ends before END:VCALENDAR (cut short?)",
-        ),
-        (
-            b"BEGIN:VCALENDAR\r\nEND:VCALENDAR\r\nBEGIN:VCALENDAR\r\nEND:VCALENDAR\r\n",
-            "feed.ics is not a readable iCalendar feed: Found multiple components",
         ),
     ],
 )

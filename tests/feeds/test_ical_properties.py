@@ -275,7 +275,7 @@ def test_generated_feeds_read_back_what_was_written(
         assert first.title == f"{event.summary} Request #{event.request}".strip()
         assert {a.request_id for a in occurrences} == {event.request}
         assert first.meeting_id == event.meeting_id
-        assert first.passcode == event.passcode
+        assert first.pwd == event.passcode
         assert first.zoom
         if event.count:
             assert len({a.recurrence_id for a in occurrences}) == len(occurrences)
@@ -346,7 +346,7 @@ def test_zoom_link_extraction_round_trips_meeting_ids(
     found = find_zoom_link(f"{before} {written}{punctuation} {after}")
     assert found is not None
     assert found.meeting_id == meeting_id
-    assert found.passcode == passcode
+    assert found.pwd == passcode
     assert found.invite_link.startswith("https://")
     assert "/s/" not in found.invite_link
 

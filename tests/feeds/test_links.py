@@ -11,7 +11,7 @@ from usked_cli.models import ZoomLink
 
 
 @pytest.mark.parametrize(
-    ("link", "meeting_id", "passcode"),
+    ("link", "meeting_id", "pwd"),
     [
         ("https://zoom.us/j/85512345678?pwd=aBc123.1", "85512345678", "aBc123.1"),
         ("https://us02web.zoom.us/j/812345678", "812345678", None),
@@ -27,10 +27,8 @@ from usked_cli.models import ZoomLink
         ("https://zoom.us/j/85512345678#success", "85512345678", None),
     ],
 )
-def test_zoom_link_forms(link: str, meeting_id: str | None, passcode: str | None) -> None:
-    assert find_zoom_link(f"Join Zoom Meeting\n{link}\nThanks") == ZoomLink(
-        link, meeting_id, passcode
-    )
+def test_zoom_link_forms(link: str, meeting_id: str | None, pwd: str | None) -> None:
+    assert find_zoom_link(f"Join Zoom Meeting\n{link}\nThanks") == ZoomLink(link, meeting_id, pwd)
 
 
 @pytest.mark.parametrize(
@@ -52,7 +50,7 @@ def test_trailing_punctuation_and_markup_are_not_part_of_the_link(text: str) -> 
     link = find_zoom_link(text)
     assert link is not None
     assert link.invite_link == "https://zoom.us/j/85512345678?pwd=abc"
-    assert link.passcode == "abc"
+    assert link.pwd == "abc"
 
 
 def test_html_entities_are_unescaped_before_matching() -> None:
@@ -62,14 +60,14 @@ def test_html_entities_are_unescaped_before_matching() -> None:
     )
 
 
-def test_passcode_is_read_when_pwd_is_not_the_first_parameter() -> None:
+def test_pwd_is_read_when_it_is_not_the_first_parameter() -> None:
     link = find_zoom_link("https://zoom.us/j/85512345678?from=addon&pwd=Z9")
     assert link is not None
-    assert link.passcode == "Z9"
+    assert link.pwd == "Z9"
 
 
 @pytest.mark.parametrize(
-    ("text", "invite_link", "meeting_id", "passcode"),
+    ("text", "invite_link", "meeting_id", "pwd"),
     [
         (
             "zoommtg://zoom.us/join?action=join&confno=81234567890&pwd=Zm9v",
@@ -92,9 +90,9 @@ def test_passcode_is_read_when_pwd_is_not_the_first_parameter() -> None:
     ],
 )
 def test_app_links_become_https_invites(
-    text: str, invite_link: str, meeting_id: str, passcode: str | None
+    text: str, invite_link: str, meeting_id: str, pwd: str | None
 ) -> None:
-    assert find_zoom_link(text) == ZoomLink(invite_link, meeting_id, passcode)
+    assert find_zoom_link(text) == ZoomLink(invite_link, meeting_id, pwd)
 
 
 def test_an_https_link_is_preferred_to_an_app_link_even_in_a_later_text() -> None:

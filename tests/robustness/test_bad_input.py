@@ -356,7 +356,7 @@ CASES = [
         "assignments list --from nonsense",
         "--from 'nonsense': cannot read 'nonsense' as a time",
     ),
-    case("list-to-25h", "assignments list --to 25:00", "--to '25:00': cannot read"),
+    case("list-to-25h", "assignments list --to 25:00", "--to '25:00': '25:00' has no 25:00"),
     case(
         "list-from-bad-offset",
         "assignments list --from 2026-03-01T09:30+25:00",

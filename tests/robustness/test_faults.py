@@ -353,7 +353,7 @@ def test_endless_429s_fail_one_user_softly_and_the_rerun_finishes_it(
     report = json.loads(first.stdout)
     assert report["counts"]["renamed"] == 19
     assert report["counts"]["failed"] == 1
-    assert report["state"] == "partial"
+    assert report["state"] == "failed"
     errors = [line for line in first.stderr.splitlines() if line.startswith("error:")]
     assert len(errors) == 1
     assert errors[0].startswith(f"error: {stuck_email}: Zoom kept answering 429")
@@ -363,7 +363,7 @@ def test_endless_429s_fail_one_user_softly_and_the_rerun_finishes_it(
     rerun = kit.run([*RENAME, "--yes", "--json"])
     assert rerun.exit_code == 0, rerun.stderr
     again = json.loads(rerun.stdout)
-    assert again["resumed"] is False  # a partial run is closed; the rerun plans the rest
+    assert again["resumed"] is False  # a failed run is closed; the rerun plans the rest
     assert [r["email"] for r in again["results"]] == [stuck_email]
     assert names(kit.fake) == plan
     assert_each_patch_once(kit.fake, plan)

@@ -265,3 +265,66 @@ def test_durations(text: str, minutes: int) -> None:
 def test_refused_durations(text: str, problem: str) -> None:
     with pytest.raises(ValueError, match=problem):
         parse_duration_minutes(text)
+
+
+# -- a day with a time ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("tomorrow 15:30", at(2026, 3, 5, 15, 30)),
+        ("mon 9:00", at(2026, 3, 9, 9, 0)),
+        ("today 14h", at(2026, 3, 4, 14, 0)),
+        ("today 14h30", at(2026, 3, 4, 14, 30)),
+        ("2026-12-03 15:30", at(2026, 12, 3, 15, 30)),
+        ("Friday 2pm", at(2026, 3, 6, 14, 0)),
+        ("fri 3:30PM", at(2026, 3, 6, 15, 30)),
+        ("wed 12am", at(2026, 3, 4, 0, 0)),
+        ("wed 12pm", at(2026, 3, 4, 12, 0)),
+        ("tomorrow at 9:30", at(2026, 3, 5, 9, 30)),
+        ("+2d 8:15", at(2026, 3, 6, 8, 15)),
+        ("  yesterday   23:59 ", at(2026, 3, 3, 23, 59)),
+        ("15:30", at(2026, 3, 4, 15, 30)),
+        ("9am", at(2026, 3, 4, 9, 0)),
+    ],
+)
+def test_a_day_with_a_time(text: str, expected: datetime) -> None:
+    assert parse_when(text, now=NOW, tz=CHICAGO) == expected
+    # The time wins over end_of_day: `--to 'fri 18:00'` ends at 18:00, not at midnight.
+    assert parse_when(text, now=NOW, tz=CHICAGO, end_of_day=True) == expected
+
+
+def test_a_time_on_the_spring_forward_day_follows_rfc_5545() -> None:
+    # 2026-03-08 02:30 does not exist in Chicago: read with the offset before the gap.
+    moment = parse_when("2026-03-08 2:30", now=NOW, tz=CHICAGO)
+    assert moment.utcoffset() == timedelta(hours=-5)
+    assert (moment.hour, moment.minute) == (3, 30)
+
+
+@pytest.mark.parametrize(
+    "text", ["today 25:00", "tomorrow 9:60", "mon 13pm", "mon 0am", "today 14h75", "later 9:00"]
+)
+def test_impossible_times_are_refused(text: str) -> None:
+    with pytest.raises(ValueError, match=repr(text.strip())):
+        parse_when(text, now=NOW, tz=CHICAGO)
+
+
+def test_a_bare_number_is_not_a_time() -> None:
+    with pytest.raises(ValueError, match="cannot read"):
+        parse_when("15", now=NOW, tz=CHICAGO)
+
+
+@pytest.mark.parametrize("text", ["tomorrow", "mon", "2026-12-03", "+2d", "today"])
+def test_need_time_refuses_a_day_alone(text: str) -> None:
+    with pytest.raises(ValueError, match="names a day, not a time"):
+        parse_when(text, now=NOW, tz=CHICAGO, need_time=True)
+
+
+@pytest.mark.parametrize("text", ["tomorrow 9:00", "now", "+2h", "2026-12-03T09:30"])
+def test_need_time_takes_instants(text: str) -> None:
+    assert parse_when(text, now=NOW, tz=CHICAGO, need_time=True) is not None
+
+
+def test_to_yesterday_means_the_end_of_yesterday() -> None:
+    assert parse_when("yesterday", now=NOW, tz=CHICAGO, end_of_day=True) == at(2026, 3, 4)

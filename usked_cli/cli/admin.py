@@ -9,10 +9,12 @@ import typer
 
 from usked_cli.cli import host_names, zoom_users
 from usked_cli.cli.context import app_context
+from usked_cli.cli.groups import HelpGroup
 from usked_cli.cli.options import JsonOpt, MatchOpt
 from usked_cli.render import Column
 
 app = typer.Typer(
+    cls=HelpGroup,
     help="Admin: org settings (padding, lead time), padding conflicts, Zoom host users.",
     epilog="Example: `usked admin conflicts --days 14`",
     no_args_is_help=True,
@@ -21,6 +23,7 @@ host_names.register(zoom_users.app)
 app.add_typer(zoom_users.app, name="zoom-users")
 
 settings_app = typer.Typer(
+    cls=HelpGroup,
     help="The organization's settings: padding, lead time, host names, pool.",
     epilog="Example: `usked admin settings set padding-minutes 15`",
     no_args_is_help=True,
@@ -39,7 +42,7 @@ ADMIN_SETTINGS: dict[str, str] = {
 }
 
 _SETTINGS_COLUMNS = [
-    Column("setting", "Setting", style="bold"),
+    Column("setting", "Setting", style="bold", kind="id"),
     Column("value", "Value"),
     Column("source", "Source", style="dim"),
 ]
@@ -124,7 +127,8 @@ less than `org.padding_minutes` after an earlier one ends is a conflict (gap_min
 overlap; a gap equal to the padding is fine). Where `zoom.max_concurrent_meetings` is 2, the
 report lists instead the spans when more than two padded meetings would run at once.
 
-Exit 0 when there are none, 1 when there are (for cron alerts).
+Exit 0 when there are none, 1 when there are (for cron alerts). On a terminal, a progress bar
+on stderr follows the host users being read once that takes over half a second.
 
 Examples:
 
@@ -140,27 +144,34 @@ def _when(value: Any, row: Any, prefix: str = "") -> str:
 
     start = datetime.fromisoformat(value)
     end = datetime.fromisoformat(row[prefix + "end"])
+    if prefix == "second_" and datetime.fromisoformat(row["first_start"]).date() == start.date():
+        return f"{start:%H:%M}-{end:%H:%M}"  # the same day as the first: said once, there
     return f"{start:%a %d %b %H:%M}-{end:%H:%M}"
 
 
 # Piped: host, first_start, first_end, first_topic, second_start, second_end, second_topic, gap.
 _CONFLICT_COLUMNS = [
-    Column("host", "Host user", style="bold"),
-    Column("first_start", "First", tty=lambda v, r: _when(v, r, "first_")),
+    Column("host", "Host user", style="bold", kind="email"),
+    Column("first_start", "First", tty=lambda v, r: _when(v, r, "first_"), kind="id"),
     Column("first_end", "", tty=lambda v, r: ""),
     Column("first_topic", "Topic", max_width=30),
-    Column("second_start", "Then", tty=lambda v, r: _when(v, r, "second_")),
+    Column("second_start", "Then", tty=lambda v, r: _when(v, r, "second_"), kind="id"),
     Column("second_end", "", tty=lambda v, r: ""),
     Column("second_topic", "Topic", max_width=30),
-    Column("gap_minutes", "Gap (min)", style="red"),
+    Column("gap_minutes", "Gap (min)", style="red", kind="id"),
 ]
+# On a terminal the host user heads its group of rows: a whole email on a line of its own.
+_CONFLICT_TTY_COLUMNS = [c for c in _CONFLICT_COLUMNS if c.key != "host"]
 
 
 @app.command("conflicts", help=_CONFLICTS_HELP)
 def conflicts_cmd(
     ctx: typer.Context,
     days: Annotated[
-        int, typer.Option("--days", min=1, max=90, help="How many days ahead to check.")
+        int,
+        typer.Option(
+            "--days", min=1, max=90, metavar="N", help="How many days ahead to check (1-90)."
+        ),
     ] = 7,
     match: MatchOpt = None,
     json_output: JsonOpt = False,
@@ -179,9 +190,15 @@ def conflicts_cmd(
     max_concurrent = settings.zoom.max_concurrent_meetings
 
     async def main() -> tuple[int, list[dict[str, Any]]]:
+        from usked_cli.progress import progress
+
         async with context.zoom_client() as zoom:
-            users = await fetch_users(zoom, globs=globs)
-            schedules = await fetch_schedules(zoom, users, start, end)
+            with progress(context.out, "reading Zoom users", clock=context.monotonic) as bar:
+                users = await fetch_users(zoom, globs=globs, on_page=bar.pages())
+                bar.phase("reading host users' meetings", total=len(users))
+                schedules = await fetch_schedules(
+                    zoom, users, start, end, on_done=lambda _user: bar.advance()
+                )
         if max_concurrent > 1:
             records = overcommit_records(
                 schedules, padding_minutes=padding, max_concurrent=max_concurrent, tz=tz
@@ -202,7 +219,24 @@ def conflicts_cmd(
                 f"{record['peak']} at once\t{names}"
             )
     else:
-        out.table(_CONFLICT_COLUMNS, [_conflict_row(r) for r in records])
+        from dataclasses import replace
+
+        from usked_cli.render import zone_header
+
+        starts = [r[which]["start"] for r in records for which in ("first", "second")]
+        columns = _CONFLICT_COLUMNS
+        if out.is_tty:
+            columns = [
+                replace(c, header=zone_header(c.header, starts, tz))
+                if c.key.endswith("start")
+                else c
+                for c in _CONFLICT_TTY_COLUMNS
+            ]
+        rows = [_conflict_row(r) for r in records]
+        for row, previous in zip(rows, [None, *rows], strict=False):
+            same = previous is not None and previous["host"] == row["host"]
+            row["heading"] = None if same else row["host"]
+        out.table(columns, rows, group_key="heading")
     what = "over-commitments" if max_concurrent > 1 else "padding conflicts"
     if not user_count:
         out.note("no active Zoom user matches the pool")

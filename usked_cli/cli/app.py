@@ -13,13 +13,13 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from typer.core import TyperGroup
 
 from usked_cli import __version__
-from usked_cli.cli import admin, assignments, config_cmd, feeds, hostlink, zoom_cmd
+from usked_cli.cli import admin, assignments, config_cmd, feeds, hostlink, join, zoom_cmd
 from usked_cli.cli.context import AppContext
-from usked_cli.errors import EXIT_FAILURE, EXIT_INTERRUPTED, UskedError
-from usked_cli.render import Output
+from usked_cli.cli.groups import HelpGroup
+from usked_cli.errors import EXIT_FAILURE, EXIT_INTERRUPTED, EXIT_USAGE, UskedError
+from usked_cli.render import Output, is_closed_pipe, silence_stdout
 
 EXIT_CODES_HELP = """\
 Exit codes: 0 success (also when nothing matched); 1 operational failure (network, Zoom error,
@@ -54,7 +54,18 @@ def _debug() -> bool:
     return os.environ.get("USKED_DEBUG", "") not in ("", "0")
 
 
-class UskedGroup(TyperGroup):
+def _is_click_error(exc: BaseException) -> bool:
+    """Whether `exc` is one of Click's errors (a bad option, a missing argument, ...).
+
+    Typer 0.26 and later vendor Click privately (`typer._click`), so its classes are not imported
+    here; its errors are known by what they carry: an int `exit_code` and `format_message()`.
+    """
+    return isinstance(getattr(exc, "exit_code", None), int) and callable(
+        getattr(exc, "format_message", None)
+    )
+
+
+class UskedGroup(HelpGroup):
     """Maps UskedError to `error: …` / `hint: …` on stderr and its exit code; never a traceback."""
 
     def main(
@@ -69,26 +80,31 @@ class UskedGroup(TyperGroup):
         """Usage errors (a bad option or argument) are one `error:` line too, exit 2."""
         if not standalone_mode:
             return super().main(args, prog_name, complete_var, False, windows_expand_args, **extra)
-        from typer._click.exceptions import ClickException, NoArgsIsHelpError, UsageError
-
         try:
             code = super().main(args, prog_name, complete_var, False, windows_expand_args, **extra)
-        except NoArgsIsHelpError as exc:
-            # `usked` or `usked admin` alone: the help is the answer (exit 2, as Click does).
-            help_text = exc.ctx.get_help() if exc.ctx is not None else ""
-            if help_text:
-                typer.echo(help_text)
-            sys.exit(exc.exit_code)
-        except ClickException as exc:
-            typer.echo(f"error: {exc.format_message()}", err=True)
-            if isinstance(exc, UsageError):
-                where = exc.ctx.command_path if exc.ctx is not None else "usked"
-                typer.echo(f"hint: {where} --help", err=True)
-            sys.exit(exc.exit_code)
         except typer.Abort:
             typer.echo("aborted", err=True)
             sys.exit(EXIT_FAILURE)
+        except Exception as exc:
+            if not _is_click_error(exc):
+                raise
+            typer.echo(f"error: {exc.format_message()}", err=True)  # type: ignore[attr-defined]
+            if exc.exit_code == EXIT_USAGE:  # type: ignore[attr-defined]
+                usage_ctx = getattr(exc, "ctx", None)
+                where = usage_ctx.command_path if usage_ctx is not None else "usked"
+                typer.echo(f"hint: {where} --help", err=True)
+            sys.exit(exc.exit_code)  # type: ignore[attr-defined]
         sys.exit(code if isinstance(code, int) else 0)
+
+    def make_context(self, *args: Any, **kwargs: Any) -> Any:
+        """`usked --help | head -1` closes the pipe while the help is printed: quiet, exit 0."""
+        try:
+            return super().make_context(*args, **kwargs)
+        except OSError as exc:
+            if not is_closed_pipe(exc):
+                raise
+            silence_stdout()
+            raise typer.Exit(0) from None
 
     def invoke(self, ctx: Any) -> Any:
         try:
@@ -102,13 +118,17 @@ class UskedGroup(TyperGroup):
         except KeyboardInterrupt:
             typer.echo("interrupted", err=True)
             raise typer.Exit(EXIT_INTERRUPTED) from None
-        except (typer.Exit, typer.Abort, BrokenPipeError):
+        except (typer.Exit, typer.Abort):
             raise
+        except OSError as exc:
+            if not is_closed_pipe(exc):
+                raise
+            # `usked … | head -1`: the reader has what it wanted; end quietly, exit 0.
+            silence_stdout()
+            raise typer.Exit(0) from None
         except Exception as exc:
             # Click's own usage errors carry their exit code and message; let them through.
-            from typer._click.exceptions import ClickException
-
-            if isinstance(exc, ClickException) or _debug():
+            if _is_click_error(exc) or _debug():
                 raise
             typer.echo(f"error: internal error: {type(exc).__name__}: {exc}", err=True)
             typer.echo(
@@ -186,6 +206,7 @@ app.add_typer(feeds.app, name="feeds")
 feeds.register_sync(app)
 app.add_typer(assignments.app, name="assignments")
 assignments.register_invite(app)
+join.register(app)
 hostlink.register(app)
 app.add_typer(zoom_cmd.app, name="zoom")
 app.add_typer(admin.app, name="admin")

@@ -8,6 +8,7 @@ window needs the parser.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Annotated, Any
 from zoneinfo import ZoneInfo
@@ -15,13 +16,15 @@ from zoneinfo import ZoneInfo
 import typer
 
 from usked_cli.cli.context import AppContext, app_context
-from usked_cli.cli.options import CsvOpt, JsonOpt, one_format
+from usked_cli.cli.groups import HelpGroup
+from usked_cli.cli.options import CsvOpt, IcsOpt, JsonOpt, one_format
 from usked_cli.render import Column, iso
 
 if TYPE_CHECKING:
     from usked_cli.models import Assignment
 
 app = typer.Typer(
+    cls=HelpGroup,
     help="List and show users' assignments (from the synced feeds).",
     epilog="Example: `usked assignments list --zoom-only`",
     no_args_is_help=True,
@@ -55,6 +58,8 @@ def assignment_record(a: Assignment, tz: ZoneInfo, lead_minutes: int) -> dict[st
         "meeting_id": a.meeting_id,
         "invite_link": a.invite_link,
         "passcode": a.passcode,
+        "pwd": a.pwd,
+        "dial_in": [{"number": d.number, "country": d.country} for d in a.dial_in],
         "location": a.location,
         "uid": a.uid,
         "recurrence_id": a.recurrence_id,
@@ -82,21 +87,20 @@ _CSV_COLUMNS = [
     Column(key, key)
     for key in (
         "user", "request_id", "title", "start", "end", "all_day", "zoom",
-        "meeting_id", "invite_link", "passcode", "location", "uid", "recurrence_id",
+        "meeting_id", "invite_link", "passcode", "pwd", "location", "uid", "recurrence_id",
         "host_link_opens",
     )
 ]  # fmt: skip
 
 _TTY_COLUMNS = [
-    Column("day", "Day", style="bold", no_wrap=True, min_width=10),
-    Column("time", "Time", no_wrap=True, min_width=11),
-    Column("zoom_marker", "", style="bold blue", no_wrap=True, min_width=4),
-    Column("request_id", "Request", style="cyan", no_wrap=True, min_width=7),
-    Column("short_title", "Title", min_width=10, max_width=32),
-    Column("user", "User", no_wrap=True, min_width=4, max_width=16),
-    # The invite link is what people click: fold it over lines rather than cut it.
-    Column("where", "Where (invite link or location)", min_width=26, overflow="fold", link=True),
-    Column("host_link", "Host link", style="dim", no_wrap=True, min_width=10),
+    Column("time", "Time", kind="id"),
+    Column("zoom_marker", "", style="bold blue", kind="id"),
+    Column("request_id", "Request", style="cyan", kind="id"),
+    Column("short_title", "Title", min_width=12),
+    Column("user", "User", kind="id"),
+    # The invite link is what people click and copy: never cut; under its row when narrow.
+    Column("where", "Where (invite link or location)", kind="link", min_width=16),
+    Column("host_link", "Host link", style="dim", kind="id"),
 ]
 
 
@@ -133,7 +137,7 @@ def _host_link_cell(record: dict[str, Any]) -> str:
 
 
 def _tty_rows(records: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Grouped by day: the day shows on its first row only."""
+    """Grouped by day: each day's first row carries the day's heading."""
     rows = []
     previous_day = None
     for record in records:
@@ -141,8 +145,7 @@ def _tty_rows(records: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
         rows.append(
             {
                 **record,
-                "day": f"{day:%a %d %b}" if day != previous_day else "",
-                "new_day": day != previous_day and previous_day is not None,
+                "day": f"{day:%a %d %b %Y}" if day != previous_day else None,
                 "time": _time_range(record),
                 "zoom_marker": "Zoom" if record["zoom"] else "",
                 "where": _where(record),
@@ -167,14 +170,15 @@ def render_assignments(
     elif as_csv:
         out.csv(_CSV_COLUMNS, records)
     elif out.is_tty:
-        columns = _TTY_COLUMNS
+        from usked_cli.render import zone_header
+
+        columns = list(_TTY_COLUMNS)
         if len({r["user"] for r in records}) == 1:
-            columns = [c for c in columns if c.key != "user"]  # one user: say it once, below
+            columns = [c for c in columns if c.key != "user"]  # one user: say it once, above
             out.note(f"assignments of {records[0]['user']}")
-        if out.console().width < 110:
-            # Narrow terminal: the invite link matters more (--json and piped output keep it).
-            columns = [c for c in columns if c.key != "host_link"]
-        out.table(columns, _tty_rows(records), section_key="new_day")
+        timed = [r["start"] for r in records if not r["all_day"]]
+        columns[0] = replace(columns[0], header=zone_header("Time", timed, basics.timezone))
+        out.table(columns, _tty_rows(records), group_key="day")
     else:
         out.tsv(_PLAIN_COLUMNS, ({**r, "where": _where(r)} for r in records))
 
@@ -199,8 +203,20 @@ def _window(
     except ValueError as exc:
         raise InputError(f"--to {end_text!r}: {exc}") from None
     if end <= start:
+        from usked_cli.rules.when import is_day_only
+
+        def said(flag: str, text: str | None, moment: datetime, *, end: bool = False) -> str:
+            # The phrase as typed, and what it was read as.
+            if end and text and is_day_only(text):
+                read = f"the end of {moment - timedelta(days=1):%a %d %b %Y}"
+            else:
+                read = f"{moment:%a %d %b %Y %H:%M}"
+            return f"{flag} {text!r} ({read})" if text else f"{flag} ({read})"
+
         raise InputError(
-            f"--to ({end:%Y-%m-%d %H:%M}) is not after --from ({start:%Y-%m-%d %H:%M})"
+            f"{said('--to', end_text, end, end=True)} is not after "
+            f"{said('--from', start_text or 'now', start)}",
+            hint="--to takes a later day or time, e.g. --to friday or --to '+2d 18:00'",
         )
     return start, end
 
@@ -214,8 +230,9 @@ piped, each is one tab-separated line: start, end, user, request_id, zoom (yes/n
 where, host_link_opens (when the meeting's host link becomes available to whoever hosts it:
 `org.host_link_lead_minutes` before the start; empty when not a Zoom meeting with an id).
 
-WHEN: an ISO date or datetime (2026-12-01, 2026-12-01T09:30), today, tomorrow, yesterday, now,
-+3d, -2d, +2w, +5h, or a weekday name (monday, mon). A date as --to includes that whole day.
+WHEN: a day (2026-12-01, today, tomorrow, yesterday, +3d, -2d, +2w, monday, mon), a day and a
+time (tomorrow 15:30, mon 9:00, today 14h, 2026-12-01 09:30), now, +5h or -30m. A day as --to
+includes that whole day (--to yesterday: up to the end of yesterday).
 
 Examples:
 
@@ -245,14 +262,7 @@ def list_cmd(
         ),
     ] = None,
     zoom_only: Annotated[bool, typer.Option("--zoom-only", help="Only Zoom meetings.")] = False,
-    ics: Annotated[
-        str | None,
-        typer.Option(
-            "--ics",
-            help="List straight from this feed (URL or .ics path), without caching it.",
-            metavar="SOURCE",
-        ),
-    ] = None,
+    ics: IcsOpt = None,
     json_output: JsonOpt = False,
     csv_output: CsvOpt = False,
 ) -> None:
@@ -264,7 +274,7 @@ def list_cmd(
     if ics is not None:
         if user:
             raise InputError("--user and --ics are alternatives: --ics lists one feed")
-        found = _from_ics(context, ics, start, end, zoom_only)
+        found = [a for a in feed_assignments(context, ics, start, end) if a.zoom or not zoom_only]
     else:
         from usked_cli.assignments import assignments_between
 
@@ -287,9 +297,10 @@ def list_cmd(
     render_assignments(context, found, as_json=json_output, as_csv=csv_output)
 
 
-def _from_ics(
-    context: AppContext, source: str, start: datetime, end: datetime, zoom_only: bool
+def feed_assignments(
+    context: AppContext, source: str, start: datetime, end: datetime
 ) -> list[Assignment]:
+    """The assignments of one feed (--ics: a URL or a path) in [start, end), read now."""
     from pathlib import Path
 
     from usked_cli.errors import InputError
@@ -304,7 +315,7 @@ def _from_ics(
 
     client = new_http_client(context.feed_transport) if is_url(source) else None
     try:
-        fetched = fetch(source, client=client)
+        fetched = fetch(source, client=client, warn=context.out.warn)
     except FeedFetchError as exc:
         if is_url(source):
             raise
@@ -324,26 +335,81 @@ def _from_ics(
     )
     for warning in parsed.warnings:
         context.out.warn(warning)
-    return [a for a in parsed.assignments if a.zoom or not zoom_only]
+    return parsed.assignments
 
 
-@app.command("show")
-def show_cmd(ctx: typer.Context, request_id: RequestArg, json_output: JsonOpt = False) -> None:
-    """Show every field of a request and each of its upcoming occurrences.
+def occurrences_of(context: AppContext, request_id: str, ics: str | None) -> list[Assignment]:
+    """Every occurrence of a request: from the synced feeds, or from one feed (--ics).
 
-    Examples:
-
-    ```
-    usked assignments show 104233
-    usked assignments show 104233 --json | jq -r .invite_link
-    ```
+    NotFoundError (exit 3) when there is none; its hint says what to do next.
     """
-    from usked_cli.assignments import request_occurrences
+    from usked_cli.assignments import normalize_request_id, request_occurrences
+    from usked_cli.errors import NotFoundError
 
+    if ics is None:
+        workspace = context.workspace()
+        try:
+            return request_occurrences(workspace, request_id)
+        except NotFoundError as exc:
+            if not workspace.feed_states():
+                exc.hint = (
+                    "no feed is synced yet: `usked feeds add USER SOURCE`, then `usked sync` "
+                    "(or read one feed directly with --ics SOURCE)"
+                )
+            raise
+    from usked_cli.feeds.sync import HORIZON_FUTURE, HORIZON_PAST
+
+    now = context.now()
+    wanted = normalize_request_id(request_id)
+    found = [
+        a
+        for a in feed_assignments(context, ics, now - HORIZON_PAST, now + HORIZON_FUTURE)
+        if a.request_id == wanted
+    ]
+    if not found:
+        raise NotFoundError(
+            f"no assignment with request id {wanted or request_id.strip()} in {ics}",
+            hint=f"`usked assignments list --ics {ics} --from -30d` shows its request ids",
+        )
+    return found
+
+
+SHOW_OCCURRENCES = 10
+SHOW_DIAL_IN = 4  # the block lists the first few; --json has them all
+
+_SHOW_HELP = f"""\
+Show a request: what, when, how to join (invite link, passcode, dial-in numbers), when its host
+link opens, and its next occurrences ({SHOW_OCCURRENCES}; --all for every one).
+
+On a terminal it is a readable block; piped, one `field<TAB>value` line per field, then one
+`occurrence<TAB>start<TAB>end<TAB>user` line per upcoming occurrence. --json has every field and
+every upcoming occurrence. Exit 3 when no assignment has that request id.
+
+Examples:
+
+```
+usked assignments show 104233
+usked assignments show 104233 --all
+usked assignments show 104233 --ics examples/sample-feed.ics
+usked assignments show 104233 --json | jq -r .passcode
+```
+"""
+
+
+@app.command("show", help=_SHOW_HELP)
+def show_cmd(
+    ctx: typer.Context,
+    request_id: RequestArg,
+    all_occurrences: Annotated[
+        bool, typer.Option("--all", help="Every upcoming occurrence, not only the next 10.")
+    ] = False,
+    ics: IcsOpt = None,
+    json_output: JsonOpt = False,
+) -> None:
     context = app_context(ctx)
     basics = context.basics()
     now = context.now()
-    occurrences = request_occurrences(context.workspace(), request_id)
+    occurrences = occurrences_of(context, request_id, ics)
     upcoming = [a for a in occurrences if a.end > now]
     shown = upcoming[0] if upcoming else occurrences[-1]
 
@@ -354,12 +420,16 @@ def show_cmd(ctx: typer.Context, request_id: RequestArg, json_output: JsonOpt = 
     report = {
         key: record[key]
         for key in (
-            "request_id", "title", "zoom", "meeting_id", "invite_link", "passcode",
-            "location", "uid",
+            "request_id", "title", "zoom", "meeting_id", "invite_link", "passcode", "pwd",
+            "dial_in", "location", "uid",
         )
     }  # fmt: skip
     report["notes"] = shown.notes
     report["users"] = sorted({a.user for a in occurrences})
+    report["next"] = {
+        key: record[key] for key in ("user", "start", "end", "all_day", "host_link_opens")
+    }
+    report["host_link_closes"] = record["end"] if record["host_link_opens"] else None
     report["occurrences"] = [
         {
             key: r[key]
@@ -375,30 +445,147 @@ def show_cmd(ctx: typer.Context, request_id: RequestArg, json_output: JsonOpt = 
     out = context.out
     if json_output:
         out.json(report)
-        return
-    fields = [
-        ("Request", report["request_id"]),
-        ("Title", report["title"]),
-        ("Zoom", "yes" if report["zoom"] else "no"),
-        ("Invite link", report["invite_link"] or ""),
-        ("Meeting ID", report["meeting_id"] or ""),
-        ("Passcode", report["passcode"] or ""),
-        ("Location", report["location"]),
-        ("Users", ", ".join(report["users"])),
-        ("UID", report["uid"]),
-    ]
-    for name, value in fields:
-        out.line(f"{name}:\t{value}" if not out.is_tty else f"{name + ':':<13}{value}")
-    if upcoming:
-        out.line(f"Occurrences ({len(upcoming)} upcoming):")
-        for occurrence in report["occurrences"]:
-            out.line(f"  {occurrence['start']}\t{occurrence['end']}\t{occurrence['user']}")
+    elif out.is_tty:
+        _show_block(context, report, upcoming=bool(upcoming), all_occurrences=all_occurrences)
     else:
-        out.line(f"No upcoming occurrence; the last was {record['start']} ({record['user']}).")
-    if shown.notes:
-        out.line("Notes:")
-        for line in shown.notes.splitlines():
-            out.line(f"  {line}")
+        _show_plain(context, report, all_occurrences=all_occurrences)
+
+
+def _show_plain(context: AppContext, report: dict[str, Any], *, all_occurrences: bool) -> None:
+    """Piped: `field<TAB>value` lines, then `occurrence<TAB>start<TAB>end<TAB>user` lines."""
+    out = context.out
+    fields = [
+        ("request_id", report["request_id"]),
+        ("title", report["title"]),
+        ("zoom", "yes" if report["zoom"] else "no"),
+        ("invite_link", report["invite_link"] or ""),
+        ("meeting_id", report["meeting_id"] or ""),
+        ("passcode", report["passcode"] or ""),
+        ("location", report["location"]),
+        ("users", ",".join(report["users"])),
+        ("host_link_opens", report["next"]["host_link_opens"] or ""),
+        ("uid", report["uid"]),
+    ]
+    fields += [("dial_in", f"{d['number']} {d['country']}".strip()) for d in report["dial_in"]]
+    lines = [f"{name}\t{_one_line(value)}" for name, value in fields]
+    occurrences = report["occurrences"]
+    if not all_occurrences:
+        occurrences = occurrences[:SHOW_OCCURRENCES]
+    lines += [f"occurrence\t{o['start']}\t{o['end']}\t{o['user']}" for o in occurrences]
+    out.stdout.write("".join(line + "\n" for line in lines))
+
+
+def _one_line(value: object) -> str:
+    return " ".join(str(value).split())
+
+
+def _show_block(
+    context: AppContext, report: dict[str, Any], *, upcoming: bool, all_occurrences: bool
+) -> None:
+    """On a terminal: the request as a person reads it, then its next occurrences."""
+    from usked_cli.render import Column, zone_header
+    from usked_cli.table import visible
+
+    out = context.out
+    tz = context.basics().timezone
+    nxt = report["next"]
+    title = _short_title({"title": report["title"], "request_id": report["request_id"]})
+    lines = [visible(title)]
+    facts = [f"request {report['request_id']}"]
+    if report["zoom"]:
+        facts.append(
+            f"Zoom meeting {_spaced_id(report['meeting_id'])}" if report["meeting_id"] else "Zoom"
+        )
+    facts.append(", ".join(report["users"]))
+    lines.append(" · ".join(facts))
+    lines.append("")
+    rows: list[tuple[str, str]] = []
+    when = _when_text(nxt, tz)
+    rows.append(("Next" if upcoming else "Last", when))
+    if report["invite_link"]:
+        rows.append(("Join", report["invite_link"]))
+        if report["location"] and report["location"] != report["invite_link"]:
+            rows.append(("Where", report["location"]))
+    elif report["location"]:
+        rows.append(("Where", report["location"]))
+    if report["zoom"]:
+        rows.append(("Passcode", report["passcode"] or "(none in the notes; the link carries it)"))
+    for index, dial in enumerate(report["dial_in"][:4]):
+        rows.append(
+            ("Dial in" if index == 0 else "", f"{dial['number']}  {dial['country']}".rstrip())
+        )
+    if nxt["host_link_opens"] and upcoming:
+        opens = datetime.fromisoformat(nxt["host_link_opens"])
+        closes = datetime.fromisoformat(nxt["end"])
+        rows.append(
+            (
+                "Host link",
+                f"{opens:%a %d %b %H:%M}-{closes:%H:%M} {opens.astimezone(tz).tzname() or ''}"
+                + f"  (usked host-link {report['request_id']})",
+            )
+        )
+    width = max(len(name) for name, _ in rows) + 2
+    for name, value in rows:
+        lines.append(f"{name:<{width}}{visible(str(value))}")
+    out.stdout.write("".join(line + "\n" for line in lines))
+    occurrences = report["occurrences"]
+    if len(occurrences) > 1:
+        listed = occurrences if all_occurrences else occurrences[:SHOW_OCCURRENCES]
+        more = len(occurrences) - len(listed)
+        heading = (
+            f"Next occurrences ({len(listed)} of {len(occurrences)}; --all for every one)"
+            if more
+            else f"Next occurrences ({len(listed)})"
+        )
+        out.line("")
+        timed = [o["start"] for o in listed if not o["all_day"]]
+        columns = [
+            Column("day", "Day", kind="id"),
+            Column("time", zone_header("Time", timed, tz), kind="id"),
+            Column("user", "User", kind="id"),
+            Column("host_link", "Host link", style="dim", kind="id"),
+        ]
+        if len(report["users"]) == 1:
+            columns = [c for c in columns if c.key != "user"]
+        if not report["zoom"]:
+            columns = [c for c in columns if c.key != "host_link"]
+        rows_out = [
+            {
+                "day": f"{datetime.fromisoformat(o['start']):%a %d %b %Y}",
+                "time": _time_range(o),
+                "user": o["user"],
+                "host_link": _host_link_cell(o),
+            }
+            for o in listed
+        ]
+        out.table(columns, rows_out, title=heading)
+    if report["notes"]:
+        out.line("")
+        out.line("Notes")
+        for line in report["notes"].splitlines():
+            out.line(f"  {visible(line)}")
+
+
+def _spaced_id(meeting_id: str) -> str:
+    """855 1234 5678, as Zoom writes meeting ids for people."""
+    if len(meeting_id) == 11:
+        return f"{meeting_id[:3]} {meeting_id[3:7]} {meeting_id[7:]}"
+    if len(meeting_id) == 10:
+        return f"{meeting_id[:3]} {meeting_id[3:6]} {meeting_id[6:]}"
+    if len(meeting_id) == 9:
+        return f"{meeting_id[:3]} {meeting_id[3:6]} {meeting_id[6:]}"
+    return meeting_id
+
+
+def _when_text(record: dict[str, Any], tz: ZoneInfo) -> str:
+    start = datetime.fromisoformat(record["start"])
+    if record["all_day"]:
+        end = datetime.fromisoformat(record["end"]) - timedelta(days=1)
+        if end.date() > start.date():
+            return f"{start:%a %d %b %Y} to {end:%a %d %b %Y}, all day"
+        return f"{start:%a %d %b %Y}, all day"
+    zone = start.astimezone(tz).tzname() or ""
+    return f"{start:%a %d %b %Y}, {_time_range(record)} {zone}".rstrip()
 
 
 _INVITE_HELP = """\
@@ -411,6 +598,7 @@ Examples:
 ```
 usked invite 104233
 xdg-open "$(usked invite 104233)"
+usked invite 104233 --ics examples/sample-feed.ics
 ```
 """
 
@@ -419,14 +607,12 @@ def register_invite(root: typer.Typer) -> None:
     root.command("invite", help=_INVITE_HELP)(invite_cmd)
 
 
-def invite_cmd(ctx: typer.Context, request_id: RequestArg) -> None:
-    from usked_cli.assignments import next_occurrence, request_occurrences
+def invite_cmd(ctx: typer.Context, request_id: RequestArg, ics: IcsOpt = None) -> None:
+    from usked_cli.assignments import next_occurrence
     from usked_cli.errors import NotFoundError
 
     context = app_context(ctx)
-    occurrence = next_occurrence(
-        request_occurrences(context.workspace(), request_id), context.now()
-    )
+    occurrence = next_occurrence(occurrences_of(context, request_id, ics), context.now())
     if not occurrence.invite_link:
         where = f" (location: {occurrence.location})" if occurrence.location else ""
         raise NotFoundError(f"request {occurrence.request_id} is not a Zoom meeting{where}")

@@ -7,17 +7,19 @@ from typing import Annotated
 import typer
 
 from usked_cli.cli.context import app_context
+from usked_cli.cli.groups import HelpGroup
 from usked_cli.cli.options import JsonOpt
 from usked_cli.render import Column
 
 app = typer.Typer(
+    cls=HelpGroup,
     help="Show and change settings (config.toml).",
     epilog="Example: `usked config set org.padding_minutes 15`",
     no_args_is_help=True,
 )
 
 _COLUMNS = [
-    Column("key", "Setting", style="bold"),
+    Column("key", "Setting", style="bold", kind="id"),
     Column("value", "Value"),
     Column("source", "Source", style="dim"),
 ]

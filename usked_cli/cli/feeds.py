@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from usked_cli.cli.context import app_context
+from usked_cli.cli.groups import HelpGroup
 from usked_cli.cli.options import JsonOpt
 from usked_cli.render import Column
 
@@ -15,6 +16,7 @@ if TYPE_CHECKING:
     from usked_cli.feeds.sync import SyncOutcome
 
 app = typer.Typer(
+    cls=HelpGroup,
     help="Register users' uSked iCalendar feeds.",
     epilog="Example: `usked feeds add maria webcal://acme.usked.com/ical/…`",
     no_args_is_help=True,
@@ -67,7 +69,7 @@ def add_cmd(
 
     context = app_context(ctx)
     _check_user(user)
-    checked = check_source(source)
+    checked = check_source(source, warn=context.out.warn)
     path = context.config_path()
 
     def change(document: dict[str, object]) -> None:
@@ -117,8 +119,8 @@ def remove_cmd(ctx: typer.Context, user: UserArg) -> None:
 
 
 _FEED_COLUMNS = [
-    Column("user", "User", style="bold"),
-    Column("source", "Source", overflow="fold"),
+    Column("user", "User", style="bold", kind="id"),
+    Column("source", "Source", fold=True),
     Column("synced_at", "Synced"),
     Column("assignments", "Assignments"),
     Column("last_error", "Last error", style="red"),
@@ -206,10 +208,17 @@ def sync_cmd(
         context.out.note("no feeds to sync; add one with `usked feeds add USER SOURCE`")
         return
     out = context.out
+    # A failed feed keeps its earlier copy, if it has one: say which it is.
+    synced_before = {state.user for state in context.workspace().feed_states() if state.synced_at}
 
     def progress(index: int, total: int, outcome: SyncOutcome) -> None:
         if outcome.status == "failed":
-            out.error(f"{outcome.user}: {outcome.error} (kept the previous assignments)")
+            kept = (
+                "kept the previous assignments"
+                if outcome.user in synced_before
+                else "no earlier copy: nothing is listed for this user yet"
+            )
+            out.error(f"{outcome.user}: {outcome.error} ({kept})")
         elif total > 1 or out.verbose:
             out.note(f"({index}/{total}) {outcome.user}: {_describe(outcome)}")
         for warning in outcome.warnings:

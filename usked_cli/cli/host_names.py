@@ -5,6 +5,8 @@ Thin commands over usked_cli.renames (select, plan, journal, apply) and usked_cl
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -15,7 +17,8 @@ from usked_cli.cli.options import CsvOpt, JsonOpt, MatchOpt, YesOpt, one_format
 from usked_cli.render import Column, Output
 
 if TYPE_CHECKING:
-    from usked_cli.journal import RenameJournal, RunSummary
+    from usked_cli.errors import UskedError
+    from usked_cli.journal import RenameJournal, RunLock, RunSummary
     from usked_cli.renames import ItemResult, Selection
     from usked_cli.rules.names import NamePlan
     from usked_cli.zoom.client import ZoomClient
@@ -63,15 +66,23 @@ take the lowest free labels, so a rerun after adding users renames only the new 
 gets display_name = the new name, and first_name / last_name = the name split on its last space.
 Names over Zoom's 64 characters are refused in the plan (exit 2), before any request.
 
-The plan is shown first; --dry-run stops there (--json / --csv print it; the CSV round-trips into
---from-csv). Without --yes it asks on a terminal, and refuses (exit 2) when stdin is not one.
-Before the first PATCH the run and every user's before/after names are journaled in the
-workspace; each outcome is recorded as it lands. A run cut off (Ctrl-C, kill, lost network, a
-daily rate limit) is finished by running the same command again; `undo` restores a run's
-before-names. Requests go out concurrently at the rate limit (zoom.rate_limits x rate_share).
+The plan is shown first; --dry-run stops there (--json / --csv print it). The plan's CSV has
+the columns email,name,current_name,action,reason and is exactly what --from-csv reads: edit the
+name column and feed the file back. Cells starting with = + - @ are written with a leading '
+(spreadsheets would run them as formulas); --from-csv removes it. On a terminal the first 20
+rows of the plan are shown before the question (--show-plan: every row), then a progress bar.
+Without --yes it asks on a terminal, and refuses (exit 2) when stdin is not one.
 
-Exit codes: 1 some users failed (listed; rerun the command to retry them), 2 nothing selected,
-a name refused, or --yes needed.
+Before the first PATCH the run and every user's before/after names are journaled in the
+workspace; each outcome is recorded as it lands. A run cut off (Ctrl-C, SIGTERM, kill -9, lost
+network, a daily rate limit) is `interrupted` in `history` and is finished by running the same
+command again; `undo` restores a run's before-names. One rename or undo at a time per workspace:
+a second one is refused (exit 1) naming the run in progress. Requests go out concurrently at the
+rate limit (zoom.rate_limits x rate_share).
+
+Exit codes: 1 some users failed (listed; rerun the command to retry them), or another rename
+is in progress; 2 nothing selected, a name refused, or --yes needed; 130 interrupted by Ctrl-C
+(SIGINT), 143 stopped by SIGTERM (run the same command again to resume).
 
 Examples:
 
@@ -108,37 +119,111 @@ def _confirm(question: str, yes: bool) -> None:
         raise typer.Exit(EXIT_FAILURE)
 
 
-class _Progress:
-    """Per-user progress on stderr: a live counter on a terminal, else `(i/N) email: …` lines."""
+# SIGTERM's exit code: 128 + 15, as a shell reports a process that SIGTERM ended.
+EXIT_TERMINATED = 143
+RESUME_HINT = "run the same command again to resume"
 
-    def __init__(self, out: Output, total: int, done_before: int = 0) -> None:
-        self.out = out
+
+class _RunProgress:
+    """Per-user progress on stderr: a bar with counts, ETA and rate on a terminal (after half a
+    second), else one `(i/N) email: …` line per user (for logs)."""
+
+    def __init__(self, context: AppContext, verb: str, total: int, done_before: int = 0) -> None:
+        from usked_cli.progress import progress
+
+        self.out = context.out
+        self.verb = verb
         self.total = total
         self.count = done_before
         self.failed = 0
-        self.live = out.stderr_is_tty
+        self.lines = not self.out.stderr_is_tty
+        self.bar = progress(
+            self.out,
+            verb,
+            total=total,
+            completed=done_before,
+            clock=context.monotonic,
+            rate=True,
+        )
 
     def __call__(self, result: ItemResult) -> None:
         self.count += 1
         self.failed += result.status == "failed"
-        if self.live:
-            width = 30
-            filled = width * self.count // max(1, self.total)
-            bar = "#" * filled + "-" * (width - filled)
-            failed = f", {self.failed} failed" if self.failed else ""
-            self.out.stderr.write(f"\r[{bar}] {self.count}/{self.total}{failed}\x1b[K")
-            self.out.stderr.flush()
-        else:
+        if self.lines:
             detail = f": {result.message}" if result.message else ""
             self.out.note(f"({self.count}/{self.total}) {result.email}: {result.status}{detail}")
+            return
+        failed = f" ({self.failed} failed)" if self.failed else ""
+        self.bar.update(completed=self.count, description=self.verb + failed)
 
     def close(self) -> None:
-        if self.live:
-            self.out.stderr.write("\n")
+        self.bar.close()
+
+
+@contextmanager
+def _interruptible(journal: RenameJournal, lock: RunLock) -> Iterator[None]:
+    """Ctrl-C (SIGINT) and SIGTERM stop a run cleanly: the journal marks it `interrupted`, stderr
+    says how to resume, and the exit code is 130 (SIGINT) or 143 (SIGTERM).
+
+    SIGTERM is handed to whatever handles SIGINT at that moment (asyncio's runner cancels the
+    main task; elsewhere KeyboardInterrupt), so both unwind the same way: in-flight requests are
+    cancelled and their items stay `sending`, to be checked in Zoom by the resuming run. Any other
+    early exit (a fatal Zoom error, say) leaves the run `interrupted` too.
+    """
+    import signal
+    from types import FrameType
+
+    terminated: list[int] = []
+
+    def on_sigterm(signum: int, frame: FrameType | None) -> None:
+        terminated.append(signum)
+        handler = signal.getsignal(signal.SIGINT)
+        if callable(handler):
+            handler(signal.SIGINT, frame)
+        else:
+            raise KeyboardInterrupt
+
+    try:
+        previous: Any = signal.signal(signal.SIGTERM, on_sigterm)
+    except ValueError:  # not the main thread: SIGTERM keeps its handler
+        previous = None
+    try:
+        yield
+    except KeyboardInterrupt:
+        name, code = ("SIGTERM", EXIT_TERMINATED) if terminated else ("SIGINT", 130)
+        raise _interrupted(journal, lock.run_id, name, code) from None
+    except BaseException:
+        if lock.run_id is not None:
+            journal.interrupt(lock.run_id)
+        raise
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
+
+
+def _interrupted(journal: RenameJournal, run_id: str | None, signal: str, code: int) -> UskedError:
+    from usked_cli.errors import UskedError
+
+    if run_id is None:
+        return UskedError(f"interrupted ({signal}) before any change was made", exit_code=code)
+    if not journal.interrupt(run_id):
+        return UskedError(
+            f"interrupted ({signal}) after run {run_id} had finished",
+            hint="`usked admin zoom-users history` shows it",
+            exit_code=code,
+        )
+    run = journal.run(run_id)
+    counts = run.counts if run is not None else {"done": 0, "total": 0}
+    return UskedError(
+        f"interrupted ({signal}): run {run_id} stopped with {counts['done']} of "
+        f"{counts['total']} users done; the journal keeps the rest",
+        hint=RESUME_HINT,
+        exit_code=code,
+    )
 
 
 _PLAN_COLUMNS = [
-    Column("email", "Email", style="bold"),
+    Column("email", "Email", style="bold", kind="email"),
     Column("current_name", "Current name"),
     Column(
         "new_name", "New name", tty=lambda v, r: "(unchanged)" if r["action"] == "unchanged" else v
@@ -146,11 +231,8 @@ _PLAN_COLUMNS = [
     Column("action", "Action"),
     Column("reason", "Reason", style="dim"),
 ]
-_PLAN_CSV_COLUMNS = [
-    Column(k, k) for k in ("email", "new_name", "current_name", "action", "reason")
-]
 _RESULT_COLUMNS = [
-    Column("email", "Email", style="bold"),
+    Column("email", "Email", style="bold", kind="email"),
     Column("old", "Old name"),
     Column("new", "New name"),
     Column("status", "Result"),
@@ -165,7 +247,9 @@ def rename_cmd(
     from_csv: Annotated[
         Path | None,
         typer.Option(
-            "--from-csv", help="CSV with columns email,name: explicit names.", metavar="FILE"
+            "--from-csv",
+            help="CSV with columns email,name (the plan's own CSV): explicit names.",
+            metavar="FILE",
         ),
     ] = None,
     dry_run: Annotated[
@@ -174,7 +258,11 @@ def rename_cmd(
     yes: YesOpt = False,
     json_output: JsonOpt = False,
     csv_output: Annotated[
-        bool, typer.Option("--csv", help="With --dry-run: the plan as CSV.")
+        bool, typer.Option("--csv", help="With --dry-run: the plan as CSV (for --from-csv).")
+    ] = False,
+    show_plan: Annotated[
+        bool,
+        typer.Option("--show-plan", help="On a terminal, show every row of the plan (default 20)."),
     ] = False,
     concurrency: Annotated[
         int,
@@ -182,7 +270,8 @@ def rename_cmd(
             "--concurrency",
             min=1,
             max=200,
-            help="Requests in flight at most (the rate limit sets the pace).",
+            metavar="N",
+            help="Requests in flight at most, 1-200 (the rate limit sets the pace).",
         ),
     ] = 24,
 ) -> None:
@@ -222,27 +311,31 @@ def rename_cmd(
         _can_confirm(yes)
     key = rename_key(selection, template=template, org=org)
     journal = RenameJournal(context.workspace())
-    unfinished = None if dry_run else journal.find_unfinished(key)
-    _run_rename(
-        context,
-        journal,
-        key=key,
-        selection=selection,
-        template=template,
-        org=org,
-        unfinished=unfinished,
-        dry_run=dry_run,
-        yes=yes,
-        json_output=json_output,
-        csv_output=csv_output,
-        concurrency=concurrency,
-    )
+    options: dict[str, Any] = {
+        "key": key,
+        "selection": selection,
+        "template": template,
+        "org": org,
+        "dry_run": dry_run,
+        "yes": yes,
+        "json_output": json_output,
+        "csv_output": csv_output,
+        "show_plan": show_plan,
+        "concurrency": concurrency,
+    }
+    if dry_run:
+        _run_rename(context, journal, lock=None, unfinished=None, **options)
+        return
+    with journal.lock(kind="rename", now=context.now()) as lock, _interruptible(journal, lock):
+        unfinished = journal.find_unfinished(key)
+        _run_rename(context, journal, lock=lock, unfinished=unfinished, **options)
 
 
 def _run_rename(
     context: AppContext,
     journal: RenameJournal,
     *,
+    lock: RunLock | None,
     key: str,
     selection: Selection,
     template: str,
@@ -252,10 +345,18 @@ def _run_rename(
     yes: bool,
     json_output: bool,
     csv_output: bool,
+    show_plan: bool,
     concurrency: int,
 ) -> None:
     from usked_cli.errors import InputError
-    from usked_cli.renames import load_pool, make_plan, plan_record, planned_renames
+    from usked_cli.renames import (
+        PLAN_CSV_FIELDS,
+        load_pool,
+        make_plan,
+        plan_csv_row,
+        plan_record,
+        planned_renames,
+    )
 
     out = context.out
 
@@ -269,6 +370,8 @@ def _run_rename(
                     f"{counts['total'] - counts['done']} to go"
                 )
                 _confirm(f"Finish run {unfinished.run_id}?", yes)
+                assert lock is not None
+                lock.record(unfinished.run_id)
                 return await _apply(
                     context, zoom, journal, unfinished.run_id, concurrency, unfinished=True
                 )
@@ -286,7 +389,7 @@ def _run_rename(
                 if json_output:
                     out.json(records)
                 elif csv_output:
-                    out.csv(_PLAN_CSV_COLUMNS, ({**r, "new_name": r["new_name"]} for r in records))
+                    out.csv([Column(k, k) for k in PLAN_CSV_FIELDS], map(plan_csv_row, records))
                 else:
                     out.table(_PLAN_COLUMNS, records)
             _summarise_plan(out, plan)
@@ -305,8 +408,9 @@ def _run_rename(
                         _report(None, resumed=False, state=None, results=[], unchanged=len(records))
                     )
                 return None
-            _show_plan(context, [r for r in records if r["action"] != "unchanged"])
+            _show_plan(context, [r for r in records if r["action"] != "unchanged"], show_plan)
             _confirm(f"Rename {len(plan.renames)} Zoom users?", yes)
+            assert lock is not None
             run_id = journal.start_run(
                 kind="rename",
                 run_key=key,
@@ -317,6 +421,7 @@ def _run_rename(
                 renames=planned_renames(plan, pool),
                 now=context.now(),
             )
+            lock.record(run_id)
             report = await _apply(context, zoom, journal, run_id, concurrency, unfinished=False)
             report["counts"]["unchanged"] = len(plan.unchanged)
             return report
@@ -357,8 +462,16 @@ def _summarise_plan(out: Output, plan: NamePlan) -> None:
     )
 
 
-def _show_plan(context: AppContext, records: list[dict[str, Any]]) -> None:
-    """The renames about to be made, on stderr (data on stdout is the run's results)."""
+# Rows of the plan shown on a terminal before the question (--show-plan: all of them).
+PLAN_PREVIEW_ROWS = 20
+
+
+def _show_plan(context: AppContext, records: list[dict[str, Any]], show_all: bool) -> None:
+    """The renames about to be made, on stderr (data on stdout is the run's results).
+
+    On a terminal: the first PLAN_PREVIEW_ROWS rows (every row with --show-plan); piped (a log):
+    every row, one line each.
+    """
     out = context.out
     if not out.stderr_is_tty:
         for r in records:
@@ -366,12 +479,19 @@ def _show_plan(context: AppContext, records: list[dict[str, Any]]) -> None:
         return
     from rich.table import Table
 
+    shown = records if show_all else records[:PLAN_PREVIEW_ROWS]
     table = Table(title="Plan", title_justify="left", box=None, header_style="bold", pad_edge=False)
-    for column in ("Email", "Current name", "New name"):
-        table.add_column(column)
-    for record in records:
+    table.add_column("Email", no_wrap=True)
+    table.add_column("Current name")
+    table.add_column("New name")
+    for record in shown:
         table.add_row(record["email"], record["current_name"], record["new_name"])
     out.console(stderr=True).print(table)
+    if len(shown) < len(records):
+        out.note(
+            f"… and {len(records) - len(shown)} more "
+            f"(--show-plan lists them all; --dry-run --csv writes the plan to a file)"
+        )
 
 
 async def _apply(
@@ -387,23 +507,24 @@ async def _apply(
     from usked_cli.renames import apply_run
     from usked_cli.zoom.errors import ZoomError
 
+    run = journal.run(run_id)
     items = journal.items(run_id)
     done_before = sum(item.status == "done" for item in items)
-    progress = _Progress(context.out, len(items), done_before)
+    verb = "restoring names" if run is not None and run.kind == "undo" else "renaming"
+    progress = _RunProgress(context, verb, len(items), done_before)
     finish_hint = "run the same command again to finish it"
     try:
         results = await apply_run(
             zoom, journal, run_id, concurrency=concurrency, now=context.now, on_result=progress
         )
     except ZoomError as exc:
-        progress.close()
         exc.hint = f"{exc.hint + '; ' if exc.hint else ''}run {run_id} is journaled: {finish_hint}"
         raise
-    except (KeyboardInterrupt, Exception):
-        progress.close()
+    except Exception:
         context.out.note(f"run {run_id} stopped; {finish_hint}")
         raise
-    progress.close()
+    finally:
+        progress.close()
     state = journal.finish(run_id, now=context.now())
     stats = zoom.stats
     if stats.retries or context.out.verbose:
@@ -442,7 +563,9 @@ Restore the names a run changed (default: the latest rename run), with the same 
 
 Users already showing their before-names are left alone; a user renamed since the run is
 restored anyway, with a warning (the undo's own journal keeps the name it replaces). An undo
-is itself a run: `history` lists it, and undoing it renames again.
+is itself a run: `history` lists it (and the run it undid as `undone`), and undoing it renames
+again. Like a rename, it holds the workspace's rename lock while it runs, and an undo cut off
+(Ctrl-C: exit 130; SIGTERM: exit 143; kill -9) is finished by running the same command again.
 
 Examples:
 
@@ -465,11 +588,20 @@ def undo_cmd(
     ] = False,
     yes: YesOpt = False,
     json_output: JsonOpt = False,
-    concurrency: Annotated[int, typer.Option("--concurrency", min=1, max=200)] = 24,
+    concurrency: Annotated[
+        int,
+        typer.Option(
+            "--concurrency",
+            min=1,
+            max=200,
+            metavar="N",
+            help="Requests in flight at most, 1-200 (the rate limit sets the pace).",
+        ),
+    ] = 24,
 ) -> None:
     from usked_cli.errors import NotFoundError
     from usked_cli.journal import RenameJournal
-    from usked_cli.renames import plan_undo, run_key
+    from usked_cli.renames import run_key
 
     context = app_context(ctx)
     journal = RenameJournal(context.workspace())
@@ -482,7 +614,27 @@ def undo_cmd(
     if not dry_run:
         _can_confirm(yes)
     key = run_key("undo", target=target.run_id)
-    unfinished = None if dry_run else journal.find_unfinished(key)
+    if dry_run:
+        _run_undo(context, journal, target, key, None, dry_run, yes, json_output, concurrency)
+        return
+    with journal.lock(kind="undo", now=context.now()) as lock, _interruptible(journal, lock):
+        _run_undo(context, journal, target, key, lock, dry_run, yes, json_output, concurrency)
+
+
+def _run_undo(
+    context: AppContext,
+    journal: RenameJournal,
+    target: RunSummary,
+    key: str,
+    lock: RunLock | None,
+    dry_run: bool,
+    yes: bool,
+    json_output: bool,
+    concurrency: int,
+) -> None:
+    from usked_cli.renames import plan_undo
+
+    unfinished = None if lock is None else journal.find_unfinished(key)
     out = context.out
 
     async def main() -> dict[str, Any] | None:
@@ -490,6 +642,8 @@ def undo_cmd(
             if unfinished is not None:
                 out.note(f"resuming undo run {unfinished.run_id} of {target.run_id}")
                 _confirm(f"Finish undo run {unfinished.run_id}?", yes)
+                assert lock is not None
+                lock.record(unfinished.run_id)
                 return await _apply(
                     context, zoom, journal, unfinished.run_id, concurrency, unfinished=True
                 )
@@ -511,7 +665,7 @@ def undo_cmd(
                 else:
                     out.table(
                         [
-                            Column("email", "Email", style="bold"),
+                            Column("email", "Email", style="bold", kind="email"),
                             Column("current_name", "Current name"),
                             Column("restore", "Restore"),
                         ],
@@ -527,6 +681,7 @@ def undo_cmd(
             _confirm(
                 f"Restore {len(renames)} Zoom users' names from before run {target.run_id}?", yes
             )
+            assert lock is not None
             undo_id = journal.start_run(
                 kind="undo",
                 run_key=key,
@@ -537,6 +692,7 @@ def undo_cmd(
                 renames=renames,
                 now=context.now(),
             )
+            lock.record(undo_id)
             return await _apply(context, zoom, journal, undo_id, concurrency, unfinished=False)
 
     report = context.run(main())
@@ -545,10 +701,10 @@ def undo_cmd(
 
 
 _HISTORY_COLUMNS = [
-    Column("run_id", "Run", style="bold"),
+    Column("run_id", "Run", style="bold", kind="id"),
     Column("kind", "Kind"),
     Column("state", "State"),
-    Column("created_at", "Started"),
+    Column("created_at", "Started", kind="id"),
     Column("done", "Done"),
     Column("failed", "Failed"),
     Column("left", "Left"),
@@ -559,9 +715,17 @@ _HISTORY_COLUMNS = [
 def history_cmd(ctx: typer.Context, json_output: JsonOpt = False) -> None:
     """List rename and undo runs, newest first, with their counts and state.
 
-    State: running (unfinished: the same command finishes it), done, or partial (some failed).
+    State: running (a live process is applying it now), interrupted (stopped before the end:
+    Ctrl-C, SIGTERM, kill, a fatal Zoom error; the same command resumes it), done, failed
+    (finished, some users failed; the same command plans them again), or undone (an undo of it
+    finished).
 
-    Example: `usked admin zoom-users history --json | jq '.[0]'`
+    Examples:
+
+    ```
+    usked admin zoom-users history
+    usked admin zoom-users history --json | jq -r '.[] | select(.state == "interrupted") | .run_id'
+    ```
     """
     from usked_cli.journal import RenameJournal
 
@@ -606,10 +770,10 @@ def json_selection(selection: dict[str, Any]) -> str:
 
 
 _AUDIT_COLUMNS = [
-    Column("email", "Email", style="bold"),
+    Column("email", "Email", style="bold", kind="email"),
     Column("display_name", "Display name"),
     Column("problems", "Problems", tty=lambda v, r: "; ".join(v), plain=lambda v, r: "; ".join(v)),
-    Column("id", "User ID", style="dim"),
+    Column("id", "User ID", style="dim", kind="id", optional=True),
 ]
 
 
@@ -639,8 +803,11 @@ def audit_cmd(
     template = _template(template, settings.org.host_name_template)
 
     async def main() -> tuple[int, list[dict[str, Any]]]:
+        from usked_cli.progress import progress
+
         async with context.zoom_client() as zoom:
-            users = await fetch_users(zoom, globs=globs)
+            with progress(context.out, "reading Zoom users", clock=context.monotonic) as bar:
+                users = await fetch_users(zoom, globs=globs, on_page=bar.pages())
         return len(users), audit_records(users, template=template, org=settings.org.name)
 
     total, records = context.run(main())

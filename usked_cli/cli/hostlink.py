@@ -7,9 +7,9 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from usked_cli.cli.assignments import RequestArg
+from usked_cli.cli.assignments import RequestArg, occurrences_of
 from usked_cli.cli.context import AppContext, app_context
-from usked_cli.cli.options import JsonOpt
+from usked_cli.cli.options import IcsOpt, JsonOpt
 
 if TYPE_CHECKING:
     from usked_cli.rules.window import HostLinkWindow
@@ -27,14 +27,20 @@ meeting: starting a second one offers to end the first, so during an overrun a h
 end someone else's session. If the host user is at `zoom.max_concurrent_meetings`, the link is
 refused (exit 4) unless `--force`.
 
-Exit codes: 3 no such request, not a Zoom meeting, or a meeting Zoom does not know; 4 the window
-is not open, or the host user is busy.
+With --wait, everything that can fail early is checked before waiting: the request, the
+Zoom credentials (a token) and the meeting (Zoom must know it; its host user is named). The link
+itself is fetched only once the window opens, fresh, with the host-user check then.
+
+Exit codes: 1 Zoom failed (wrong credentials, unreachable); 2 credentials missing; 3 no such
+request, not a Zoom meeting, or a meeting Zoom does not know; 4 the window is not open, or the
+host user is busy; 130 Ctrl-C while waiting.
 
 Examples:
 
 ```
 usked host-link 104233
 usked host-link 104233 --wait --open
+usked host-link 104233 --ics ~/Downloads/maria.ics
 usked host-link 104233 --json | jq -r .window_opens
 ```
 """
@@ -58,12 +64,13 @@ def host_link_cmd(
     open_browser: Annotated[
         bool, typer.Option("--open", help="Open the link in the browser instead of printing it.")
     ] = False,
+    ics: IcsOpt = None,
     json_output: JsonOpt = False,
 ) -> None:
-    from usked_cli.assignments import request_occurrences
     from usked_cli.errors import InputError, PolicyRefusal
     from usked_cli.hostlink import (
         MAX_WAIT_HOURS,
+        check_meeting,
         fetch_host_link,
         not_open_message,
         window_for,
@@ -73,7 +80,7 @@ def host_link_cmd(
     context = app_context(ctx)
     if open_browser and json_output:
         raise InputError("--open and --json are alternatives: the link goes to one place")
-    occurrences = request_occurrences(context.workspace(), request_id)
+    occurrences = occurrences_of(context, request_id, ics)
     assignment, meeting_id = zoom_meeting_id(occurrences)
     settings = context.settings()
     tz = settings.zone
@@ -92,6 +99,14 @@ def host_link_cmd(
                     f"{message}: more than {MAX_WAIT_HOURS} h away; "
                     f"--wait waits up to {MAX_WAIT_HOURS} h"
                 )
+            # Fail now, not after hours of waiting: credentials, and a meeting Zoom knows.
+            async with context.zoom_client() as zoom:
+                checked = await check_meeting(zoom, meeting_id)
+            context.out.note(
+                f"meeting {checked.meeting_id} is on Zoom, hosted by "
+                f"{checked.host_email or checked.host_id}; "
+                "its host link is fetched when the window opens"
+            )
             await _countdown(context, clock, window, tz)
             window = window_for(occurrences, now=clock.now(), lead_minutes=lead)
         async with context.zoom_client() as zoom:

@@ -19,6 +19,14 @@ YesOpt = Annotated[
         "--yes", "-y", help="Do not ask for confirmation (needed when not on a terminal)."
     ),
 ]
+IcsOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--ics",
+        help="Read this feed (https URL or .ics path), not the synced ones; nothing is cached.",
+        metavar="SOURCE",
+    ),
+]
 MatchOpt = Annotated[
     list[str] | None,
     typer.Option(

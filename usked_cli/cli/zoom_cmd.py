@@ -7,9 +7,11 @@ from typing import Any
 import typer
 
 from usked_cli.cli.context import app_context
+from usked_cli.cli.groups import HelpGroup
 from usked_cli.cli.options import JsonOpt
 
 app = typer.Typer(
+    cls=HelpGroup,
     help="Check the Zoom connection (Server-to-Server OAuth app).",
     epilog="Example: `usked zoom check`",
     no_args_is_help=True,

@@ -7,10 +7,12 @@ from typing import Annotated, Any
 import typer
 
 from usked_cli.cli.context import app_context
+from usked_cli.cli.groups import HelpGroup
 from usked_cli.cli.options import CsvOpt, JsonOpt, MatchOpt, one_format
 from usked_cli.render import Column
 
 app = typer.Typer(
+    cls=HelpGroup,
     help="Zoom host users: list, find free ones, rename generically.",
     epilog="Example: `usked admin zoom-users rename --dry-run`",
     no_args_is_help=True,
@@ -18,12 +20,12 @@ app = typer.Typer(
 # rename, undo, history and audit (generic host names) live in host_names.py.
 
 _USER_COLUMNS = [
-    Column("email", "Email", style="bold"),
+    Column("email", "Email", style="bold", kind="email"),
     Column("display_name", "Display name"),
     Column("first_name", "First name"),
     Column("last_name", "Last name"),
     Column("type", "Type", tty=lambda v, _r: _user_type(v), plain=lambda v, _r: _user_type(v)),
-    Column("id", "User ID", style="dim"),
+    Column("id", "User ID", style="dim", kind="id", optional=True),
 ]
 
 
@@ -60,8 +62,12 @@ def list_cmd(
     globs = context.pool_globs(match, pool=pool)
 
     async def main() -> list[dict[str, Any]]:
+        from usked_cli.progress import progress
+
         async with context.zoom_client() as zoom:
-            return [user_record(user) for user in await fetch_users(zoom, globs=globs)]
+            with progress(context.out, "reading Zoom users", clock=context.monotonic) as bar:
+                users = await fetch_users(zoom, globs=globs, on_page=bar.pages())
+        return [user_record(user) for user in users]
 
     records = context.run(main())
     out = context.out
@@ -85,8 +91,8 @@ _FREE_HELP = """\
 Find pool host users free for a new meeting: no meeting of theirs overlaps
 [at - padding, at + duration + padding] (padding: `org.padding_minutes`).
 
-WHEN: an ISO date and time (2026-12-01T09:30), now, +2h, tomorrow, a weekday, ... (a date alone
-means its midnight). MINUTES: 90, 90m, 1h30m, 1.5h.
+WHEN: a day and a time (tomorrow 15:30, mon 9:00, today 14h, 2026-12-01 09:30), now or +2h; a
+day alone is refused. MINUTES: 90, 90m, 1h30m, 1.5h.
 
 Examples:
 
@@ -97,9 +103,9 @@ usked admin zoom-users free --at +1h --duration 60 --json | jq -r '.[0].email'
 """
 
 _FREE_COLUMNS = [
-    Column("email", "Email", style="bold"),
+    Column("email", "Email", style="bold", kind="email"),
     Column("name", "Name"),
-    Column("id", "User ID", style="dim"),
+    Column("id", "User ID", style="dim", kind="id", optional=True),
 ]
 
 
@@ -116,15 +122,20 @@ def free_cmd(
     from datetime import timedelta
 
     from usked_cli.errors import InputError
-    from usked_cli.rules.when import parse_duration_minutes, parse_when
+    from usked_cli.rules.when import is_day_only, parse_duration_minutes, parse_when
     from usked_cli.schedules import fetch_schedules, free_records
     from usked_cli.zoom.pool import fetch_users
 
     context = app_context(ctx)
     settings = context.settings()
     tz = settings.zone
+    if is_day_only(at):
+        raise InputError(
+            f"--at {at.strip()!r} names a day, not a time (its midnight is rarely meant)",
+            hint=f"give the time too: --at '{at.strip()} 09:30'",
+        )
     try:
-        start = parse_when(at, now=context.now().astimezone(tz), tz=tz)
+        start = parse_when(at, now=context.now().astimezone(tz), tz=tz, need_time=True)
     except ValueError as exc:
         raise InputError(f"--at {at!r}: {exc}") from None
     try:
@@ -137,12 +148,18 @@ def free_cmd(
     window_end = start + timedelta(minutes=minutes + padding)
 
     async def main() -> tuple[list[dict[str, str]], dict[str, Any], list[str]]:
+        from usked_cli.progress import progress
+
         async with context.zoom_client() as zoom:
-            users = await fetch_users(zoom, globs=globs)
-            # A basic (unlicensed) user's meetings end after 40 minutes: never a host to offer.
-            basic = [u.email for u in users if not u.licensed]
-            licensed = [u for u in users if u.licensed]
-            schedules = await fetch_schedules(zoom, licensed, window_start, window_end)
+            with progress(context.out, "reading Zoom users", clock=context.monotonic) as bar:
+                users = await fetch_users(zoom, globs=globs, on_page=bar.pages())
+                # A basic (unlicensed) user's meetings end after 40 minutes: never a host to offer.
+                basic = [u.email for u in users if not u.licensed]
+                licensed = [u for u in users if u.licensed]
+                bar.phase("reading host users' meetings", total=len(licensed))
+                schedules = await fetch_schedules(
+                    zoom, licensed, window_start, window_end, on_done=lambda _user: bar.advance()
+                )
         free, blocked = free_records(
             schedules, at=start, duration_minutes=minutes, padding_minutes=padding
         )

@@ -2,14 +2,22 @@
 
 An unchanged feed costs one 304 (ETag / Last-Modified); an unchanged local file costs one stat
 (its size and mtime stand in for an ETag).
+
+A feed URL carries a private token, so it travels over TLS only: `http://` is accepted for
+loopback hosts alone (a local test server; with a warning), and an https feed that redirects to
+plain http is refused, never followed. `webcal://` is fetched as `https://`; a webcal server
+that speaks only plain http is explained as such. Certificates are checked against the system's
+store as httpx sees it: `SSL_CERT_FILE` / `SSL_CERT_DIR` point it at an organization's own CA.
 """
 
 from __future__ import annotations
 
+import ipaddress
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
-from urllib.parse import urlsplit
+from urllib.parse import urljoin, urlsplit
 
 from usked_cli import __version__
 from usked_cli.errors import InputError, OperationalError
@@ -19,6 +27,8 @@ if TYPE_CHECKING:
 
 # A uSked feed is a few hundred kB; anything near this is not a calendar we should hold in memory.
 MAX_FEED_BYTES = 64 * 1024 * 1024
+MAX_REDIRECTS = 5
+Warn = Callable[[str], None]
 
 
 class FeedFetchError(OperationalError):
@@ -46,21 +56,38 @@ def fetch_url(source: str) -> str:
     return source
 
 
-def check_source(source: str) -> str:
-    """Validate a feed source (`feeds add`, `config set feeds.USER`): an https/webcal URL or an
-    existing file path. Returns what to store (a file path made absolute)."""
+def is_loopback(host: str | None) -> bool:
+    """127.0.0.0/8, ::1 and localhost: the only hosts a feed may be fetched from over http."""
+    if not host:
+        return False
+    if host.lower().rstrip(".") == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def check_source(source: str, *, warn: Warn | None = None) -> str:
+    """Validate a feed source (`feeds add`, `config set feeds.USER`, `--ics`): an https/webcal
+    URL, an http URL of a loopback host (warned), or an existing file path. Returns what to
+    store (a file path made absolute)."""
     if is_url(source):
         try:
             parts = urlsplit(fetch_url(source))
             host = parts.hostname
         except ValueError as exc:
             raise InputError(f"{source}: not a valid URL ({exc})") from None
-        if parts.scheme != "https":
-            raise InputError(
-                f"{source}: feed URLs must use https (a feed URL is a credential; http exposes it)"
-            )
         if not host:
             raise InputError(f"{source}: not a valid URL (no host)")
+        if parts.scheme != "https":
+            if not is_loopback(host):
+                raise InputError(
+                    f"{describe_source(source)}: feed URLs must use https (a feed URL is a "
+                    "credential; http exposes it); http:// is accepted for loopback hosts only"
+                )
+            if warn is not None:
+                warn(f"{host}: fetching a feed over plain http (accepted for a loopback host)")
         return source
     try:
         path = Path(source).expanduser()
@@ -91,10 +118,16 @@ def fetch(
     etag: str | None = None,
     last_modified: str | None = None,
     client: httpx.Client | None = None,
+    warn: Warn | None = None,
 ) -> Fetched:
+    """The feed's bytes, or "unchanged" when the server (or the file) says it has not changed."""
     if is_url(source):
         if client is None:
             raise ValueError("an httpx.Client is needed to fetch a URL")
+        try:
+            check_source(source, warn=warn)
+        except InputError as exc:
+            raise FeedFetchError(exc.message) from None
         return _fetch_http(source, etag=etag, last_modified=last_modified, client=client)
     return _read_file(Path(source).expanduser(), etag=etag)
 
@@ -126,7 +159,8 @@ def new_http_client(transport: httpx.BaseTransport | None = None) -> httpx.Clien
 
     return httpx.Client(
         timeout=httpx.Timeout(30.0, connect=10.0),
-        follow_redirects=True,
+        # Redirects are followed by _fetch_http, which refuses a step down from https to http.
+        follow_redirects=False,
         headers={
             "User-Agent": f"usked-cli/{__version__}",
             "Accept": "text/calendar, text/plain;q=0.5, */*;q=0.1",
@@ -142,46 +176,91 @@ def _fetch_http(
 
     url = fetch_url(source)
     host = describe_source(source)
+    webcal = source.lower().startswith(("webcal://", "webcals://"))
     headers = {}
     if etag and not etag.startswith("file:"):
         headers["If-None-Match"] = etag
     if last_modified:
         headers["If-Modified-Since"] = last_modified
     try:
-        with client.stream("GET", url, headers=headers) as response:
-            if response.status_code == 304:
-                return Fetched("unchanged", None, etag, last_modified)
-            if response.status_code >= 400:
-                reason = response.reason_phrase or "error"
-                raise FeedFetchError(f"{host} answered HTTP {response.status_code} {reason}")
-            declared = response.headers.get("Content-Length")
-            if declared and declared.isdigit() and int(declared) > MAX_FEED_BYTES:
-                raise FeedFetchError(
-                    f"{host} sent {int(declared) // 2**20} MiB, more than a feed can be"
-                )
-            chunks: list[bytes] = []
-            size = 0
-            for chunk in response.iter_bytes():
-                size += len(chunk)
-                if size > MAX_FEED_BYTES:
-                    raise FeedFetchError(f"{host} sent more than {MAX_FEED_BYTES // 2**20} MiB")
-                chunks.append(chunk)
-            return Fetched(
-                "fetched",
-                b"".join(chunks),
-                response.headers.get("ETag"),
-                response.headers.get("Last-Modified"),
-            )
+        for _ in range(MAX_REDIRECTS + 1):
+            with client.stream("GET", url, headers=headers) as response:
+                if response.is_redirect and "Location" in response.headers:
+                    target = urljoin(url, response.headers["Location"])
+                    _check_redirect(url, target, host, webcal=webcal)
+                    url = target
+                    continue
+                return _read_response(response, host, etag, last_modified)
+        raise FeedFetchError(f"{host} redirected more than {MAX_REDIRECTS} times")
     except httpx.TimeoutException:
         raise FeedFetchError(f"{host} did not answer in time") from None
     except httpx.ConnectError as exc:
-        raise FeedFetchError(f"cannot reach {host}: {_reason(exc)}") from None
-    except httpx.TooManyRedirects:
-        raise FeedFetchError(f"{host} redirected too many times") from None
+        reason = _reason(exc)
+        if webcal and _speaks_plain_http(reason):
+            raise FeedFetchError(
+                f"webcal:// is fetched as https://; {host} answered plain http, which would "
+                "expose the feed's token: ask for its https address"
+            ) from None
+        if "CERTIFICATE_VERIFY_FAILED" in reason:
+            raise FeedFetchError(
+                f"cannot reach {host}: its TLS certificate is not trusted ({reason}); "
+                "an organization's own CA can be given with SSL_CERT_FILE=/path/to/ca.pem"
+            ) from None
+        raise FeedFetchError(f"cannot reach {host}: {reason}") from None
     except (httpx.InvalidURL, httpx.UnsupportedProtocol, ValueError) as exc:
         raise FeedFetchError(f"the feed URL is not valid ({_reason(exc)})") from None
     except httpx.HTTPError as exc:
         raise FeedFetchError(f"{host}: {type(exc).__name__}: {_reason(exc)}") from None
+
+
+def _read_response(
+    response: httpx.Response, host: str, etag: str | None, last_modified: str | None
+) -> Fetched:
+    if response.status_code == 304:
+        return Fetched("unchanged", None, etag, last_modified)
+    if response.status_code >= 400:
+        reason = response.reason_phrase or "error"
+        raise FeedFetchError(f"{host} answered HTTP {response.status_code} {reason}")
+    declared = response.headers.get("Content-Length")
+    if declared and declared.isdigit() and int(declared) > MAX_FEED_BYTES:
+        raise FeedFetchError(f"{host} sent {int(declared) // 2**20} MiB, more than a feed can be")
+    chunks: list[bytes] = []
+    size = 0
+    for chunk in response.iter_bytes():
+        size += len(chunk)
+        if size > MAX_FEED_BYTES:
+            raise FeedFetchError(f"{host} sent more than {MAX_FEED_BYTES // 2**20} MiB")
+        chunks.append(chunk)
+    return Fetched(
+        "fetched",
+        b"".join(chunks),
+        response.headers.get("ETag"),
+        response.headers.get("Last-Modified"),
+    )
+
+
+def _check_redirect(url: str, target: str, host: str, *, webcal: bool) -> None:
+    """Refuse a redirect from https to anything but https (the URL's token would travel bare)."""
+    scheme = urlsplit(target).scheme.lower()
+    if urlsplit(url).scheme.lower() == "https" and scheme != "https":
+        where = urlsplit(target).hostname or "another host"
+        if webcal:
+            raise FeedFetchError(
+                f"webcal:// is fetched as https://; {host} redirected it to plain http "
+                f"({where}), which would expose the feed's token: refused"
+            )
+        raise FeedFetchError(
+            f"{host} redirected the feed to plain http ({where}), which would expose the "
+            "feed's token: refused"
+        )
+    if scheme not in ("https", "http"):
+        raise FeedFetchError(f"{host} redirected the feed to a {scheme}: address: refused")
+
+
+def _speaks_plain_http(reason: str) -> bool:
+    """Whether a TLS handshake failed because the server answered in plain http."""
+    lowered = reason.lower()
+    return "wrong_version_number" in lowered or "record layer failure" in lowered
 
 
 def _reason(exc: BaseException) -> str:

@@ -1,56 +1,90 @@
 """Read one user's iCalendar feed into the assignments that fall in a time window.
 
-What real feeds (uSked, Outlook, Google, Zoom) hold and how it is read:
-  - times with a TZID take that zone: an inline VTIMEZONE, an IANA name without one, or an
-    Outlook Windows name ("Central Standard Time", which icalendar maps to America/Chicago);
-    UTC times stay UTC; floating times (no TZID, no Z) and all-day dates take the calendar's
-    X-WR-TIMEZONE if it names a zone, else `default_tz`;
+Every event a calendar holds is listed, at the time its producer meant; where the reader has to
+guess, it says so once. What real feeds (uSked, Exchange/Outlook, Office 365, Google, Apple,
+Mozilla, Evolution, Zimbra, Zoom) hold and how it is read:
+  - time zones are resolved, never a reason to skip an event (usked_cli.feeds.zones: the file's
+    VTIMEZONE, tz database names old and new, Windows names, Outlook display names, Mozilla's
+    globally unique TZIDs, fixed offsets). A TZID nothing matches is read in the calendar's
+    X-WR-TIMEZONE, else `default_tz`, with one warning per TZID. The zones are ours: icalendar
+    resolves TZIDs while it parses (or leaves a time naive when it cannot), and every zoned time
+    is then set again to the zone resolved here;
+  - a DTEND, RECURRENCE-ID, EXDATE or RDATE without a zone next to a DTSTART with one takes
+    DTSTART's zone (Mozilla and Exchange write that); UTC times stay UTC; floating times (no
+    TZID, no Z) and all-day dates take the calendar's X-WR-TIMEZONE if it names a zone, else
+    `default_tz`;
+  - on a calendar with X-WR-TIMEZONE, a series whose DTSTART is UTC (as Google writes some)
+    keeps the wall-clock time of that zone across daylight-saving changes, as Google shows it:
+    its UTC times are moved into the zone before expansion. Times with their own TZID never move;
+  - an end before the start is corrected from DURATION, else to one hour (one day for an
+    all-day event), with a warning: the event is listed, not dropped;
   - single events are read directly; only recurring series (RRULE, RDATE, RECURRENCE-ID) go
     through recurring_ical_events, one series at a time, because expanding the whole calendar
     through it costs about as much again as parsing it; its occurrences point at their source
     event instead of copying it (see _SourceEventAdapter);
+  - a dense series (FREQ=HOURLY or faster, BY* parts that multiply a rule, or a DTSTART so far
+    back that the walk to the window is long) is expanded piece by piece inside the window only,
+    its DTSTART moved on by whole periods of its rule first (usked_cli.feeds.recurrence), and
+    capped at MAX_OCCURRENCES occurrences in the window, with one warning naming its UID;
   - recurring_ical_events.of() is NOT used: it first calls x_wr_timezone.to_standard(), which
     takes any time whose zone has no name (an inline VTIMEZONE without TZNAME, as Outlook writes
-    them) for a floating time and moves it into X-WR-TIMEZONE. The floating zone is attached
-    here instead, after expansion;
+    them) for a floating time and moves it into X-WR-TIMEZONE;
   - icalendar caches a feed's custom VTIMEZONE per process under its TZID, first definition
     wins, so a second feed defining the same TZID differently would get the first one's rules;
-    the cache is reset before each parse (parses take a lock, as the cache is global).
+    the cache is reset before each parse (parses take a lock, as the cache is global);
+  - a bare VEVENT (no VCALENDAR around it, as single-event files are) is read as a calendar of
+    its own, with a note; a file of several VCALENDARs is read as one calendar, with a note;
+  - the same UID on several events without RECURRENCE-ID: every distinct event (another start
+    or summary) is listed, identical copies count once (the highest SEQUENCE), one warning;
+  - an all-day event is a span of dates, in the window when its dates meet the window's
+    (usked_cli.feeds.window, the rule the cache's query applies too).
 
-Cancelled events and cancelled occurrences are left out. An event that cannot be read (bad or
-missing DTSTART, bad RRULE, unknown TZID, end before start, a SECONDLY or MINUTELY rule) is
-skipped with a warning naming its UID and line; a line icalendar cannot read at all is dropped
-with a warning and the rest parsed again. Input that is not a calendar (HTML, JSON, binary, an
-empty or cut-short file) raises InputError with one line saying what it is instead.
+Cancelled events and cancelled occurrences are left out. An event that cannot be placed in time
+(bad or missing DTSTART, bad RRULE) is skipped with a warning naming its UID and line; a line
+icalendar cannot read at all is dropped with a warning and the rest parsed again. Input that is
+not a calendar (HTML, JSON, binary, an empty or cut-short file) raises InputError with one line
+saying what it is instead.
 
 Identity: `recurrence_id` is the ISO form of an occurrence's original start (its RECURRENCE-ID
 for an override; a plain date for all-day series); a single event has None. An event without a
-UID gets `no-uid-<hash of summary and DTSTART>`, stable from one sync to the next.
+UID gets `no-uid-<hash of summary and DTSTART>`, stable from one sync to the next. Distinct
+events sharing a UID each get their start as `recurrence_id` (the cache keys assignments by
+user, UID and recurrence_id); two of them that still collide (same start, another summary) get
+`#<8 hex digits of a hash of their DTSTART and SUMMARY>` after it: stable from one sync to the
+next as long as the event is, whatever the other copies do.
 """
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import html
 import re
 import threading
 import warnings
-from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import icalendar
 import recurring_ical_events
+from icalendar.error import GloballyUniqueTZIDGuessed
 from icalendar.timezone import tzp
-from icalendar.timezone.windows_to_olson import WINDOWS_TO_OLSON
 
 from usked_cli.errors import InputError
+from usked_cli.feeds.invitation import find_dial_in, find_meeting_id, find_passcode
 from usked_cli.feeds.links import find_request_id, find_zoom_link
-from usked_cli.models import Assignment, ZoomLink
+from usked_cli.feeds.recurrence import daily_rate, fast_forward
+from usked_cli.feeds.window import all_day_in_window, timed_in_window, window_days
+from usked_cli.feeds.zones import Zones
+from usked_cli.models import Assignment, DialIn, ZoomLink
 
-__all__ = ["ParseResult", "parse_feed"]
+__all__ = ["MAX_OCCURRENCES", "ParseResult", "parse_feed"]
+
+# At most this many occurrences of one series in a window; more are left out with a warning.
+MAX_OCCURRENCES = 5_000
 
 
 @dataclass(slots=True)
@@ -59,6 +93,8 @@ class ParseResult:
 
     assignments: list[Assignment] = field(default_factory=list)  # by start, then request_id
     warnings: list[str] = field(default_factory=list)
+    # Things said about the feed that are not wrong with it (a bare VEVENT read as a calendar).
+    notes: list[str] = field(default_factory=list)
     event_count: int = 0  # VEVENTs seen, the skipped ones included
     calendar_name: str | None = None  # X-WR-CALNAME
     calendar_tz: str | None = None  # X-WR-TIMEZONE, as written
@@ -68,8 +104,6 @@ class ParseResult:
 _TIME_PROPERTIES = ("DTSTART", "DTEND", "DURATION", "RECURRENCE-ID", "RRULE", "RDATE", "EXDATE")
 _ZONED_PROPERTIES = ("DTSTART", "DTEND", "RECURRENCE-ID", "EXDATE", "RDATE")
 _RECURRENCE_PROPERTIES = ("RRULE", "RDATE", "RECURRENCE-ID")
-# Rules that would expand to hundreds of thousands of occurrences in a window of months.
-_REFUSED_FREQUENCIES = {"SECONDLY", "MINUTELY"}
 # Where the Zoom invite may be, in the order it is looked for.
 _LINK_PROPERTIES = ("LOCATION", "DESCRIPTION", "URL", "CONFERENCE", "X-ALT-DESC")
 _EXTRA_LINK_PROPERTIES = ("X-GOOGLE-CONFERENCE",)
@@ -77,6 +111,12 @@ _EXTRA_LINK_PROPERTIES = ("X-GOOGLE-CONFERENCE",)
 # as if they were in the bounds' zone, up to 14 hours off; the exact cut is made here after.
 _QUERY_MARGIN = timedelta(days=1)
 _ONE_DAY = timedelta(days=1)
+_ONE_HOUR = timedelta(hours=1)
+# A series whose rule would walk more steps than this from its DTSTART to the window's end is
+# expanded the dense way (moved on, in pieces); one that cannot be moved and would walk more
+# than _MAX_WALK steps is skipped with a warning (a COUNT rule with BY* parts from centuries back).
+_DENSE_WALK = 50_000
+_MAX_WALK = 2_000_000
 _SNIPPET_CHARS = 40
 _MESSAGE_CHARS = 200
 # One parse at a time: it resets icalendar's process-wide zone cache and records warnings,
@@ -91,6 +131,9 @@ _TOP_LEVEL_BEGINS = {
     f"BEGIN:{name}"
     for name in ("VEVENT", "VTODO", "VJOURNAL", "VFREEBUSY", "VTIMEZONE", "VAVAILABILITY")
 }
+# What a calendar file may begin with when its VCALENDAR lines are missing.
+_BARE_BEGINS = ("BEGIN:VEVENT", "BEGIN:VTIMEZONE")
+_UTC_ZONES = (UTC, ZoneInfo("UTC"))
 
 
 # An event's properties by upper-case name: a plain-dict copy of the component is read about
@@ -115,12 +158,14 @@ def parse_feed(
     """The assignments of every occurrence in `data` that overlaps [window_start, window_end).
 
     Raises InputError (and nothing else) when `data` is not an iCalendar feed; a feed that
-    parses but has no event in the window gives an empty list.
+    parses but has no event in the window gives an empty list. An all-day event is in the
+    window when its dates meet the dates of the window's bounds, in the zone they are given in
+    (usked_cli.feeds.window).
     """
     label = source or "the feed"
     with _PARSE_LOCK, warnings.catch_warnings(record=True) as library_warnings:
-        # icalendar warns through Python's warnings (e.g. a guessed TZID): make them feed
-        # warnings, so they reach stderr in our words and once, not as a Python traceback line.
+        # icalendar warns through Python's warnings: make them feed warnings, so they reach
+        # stderr in our words and once, not as a Python traceback line.
         warnings.simplefilter("always")
         try:
             reader = _FeedReader(data, label, user, window_start, window_end, default_tz)
@@ -134,6 +179,8 @@ def parse_feed(
         if issubclass(caught.category, DeprecationWarning | PendingDeprecationWarning):
             # meant for developers, not about the feed: pass it on unchanged
             warnings.warn_explicit(caught.message, caught.category, caught.filename, caught.lineno)
+        elif issubclass(caught.category, GloballyUniqueTZIDGuessed):
+            continue  # zones are resolved (and any guess reported) by this module
         else:
             notes.append(f"{label}: {_one_line(caught.message)}")
     result.warnings.extend(dict.fromkeys(notes))
@@ -158,29 +205,36 @@ class _FeedReader:
         self.default_tz = default_tz
         self.window_start = _as_utc(window_start, default_tz)
         self.window_end = _as_utc(window_end, default_tz)
+        self.bounds = (self.window_start, self.window_end)
+        self.days = window_days(window_start, window_end)
         self.floating_tz: tzinfo = default_tz
+        self.calendar_zone: tzinfo | None = None  # X-WR-TIMEZONE, when it names a zone
+        self.zones = Zones(())
         self.result = ParseResult()
         self.text = ""
+        self._line_shift = 0  # lines added in front of the feed (a bare VEVENT's VCALENDAR)
         self._event_lines: list[int] | None = None
         self._details: dict[int, _Details] = {}
+        self._tz_of: dict[str, tzinfo] = {}
 
     # -- reading the calendar -------------------------------------------------------------
 
     def read(self) -> ParseResult:
-        self.text = _decode(self.data, self.label, self.result.warnings)
+        self.text = self._wrap_bare(_decode(self.data, self.label, self.result.warnings))
         _refuse_non_calendar(self.text, self.label)
         calendar = self._parse_calendar()
         self.result.calendar_name = _optional_text(calendar.get("X-WR-CALNAME"))
         self.result.calendar_tz = _optional_text(calendar.get("X-WR-TIMEZONE"))
+        self.zones = Zones(c for c in calendar.subcomponents if c.name == "VTIMEZONE")
         if self.result.calendar_tz:
-            zone = _zone(self.result.calendar_tz)
-            if zone is None:
+            found = self.zones.resolve(self.result.calendar_tz)
+            if found is None:
                 self.result.warnings.append(
                     f"{self.label}: X-WR-TIMEZONE {self.result.calendar_tz!r} is not a known "
                     f"time zone; floating times are read in {self.default_tz.key}"
                 )
             else:
-                self.floating_tz = zone
+                self.floating_tz = self.calendar_zone = found.zone
         events = [c for c in calendar.subcomponents if c.name == "VEVENT"]
         self.result.event_count += len(events)
         self._read_events(events)
@@ -189,9 +243,25 @@ class _FeedReader:
         )
         return self.result
 
+    def _wrap_bare(self, text: str) -> str:
+        """A feed of bare VEVENTs (no VCALENDAR around them) as a calendar of its own."""
+        start = _TEXT_FOLD.sub("", text[:400].lstrip("\ufeff \t\r\n"))
+        first_line = start.split("\n", 1)[0].strip().upper()
+        if first_line not in _BARE_BEGINS:
+            return text
+        count = len(re.findall(r"(?im)^BEGIN:VEVENT[ \t]*\r?$", text))
+        if count == 1:
+            what = "a VEVENT without a VCALENDAR around it; read as a calendar of one event"
+        else:
+            what = f"{count} VEVENTs without a VCALENDAR around them; read as one calendar"
+        self.result.notes.append(f"{self.label}: holds {what}")
+        self._line_shift = 1
+        ending = "" if text.endswith("\n") else "\r\n"
+        return f"BEGIN:VCALENDAR\r\n{text}{ending}END:VCALENDAR\r\n"
+
     def _parse_calendar(self) -> icalendar.Calendar:
         try:
-            return _from_ical(self.text)
+            return self._calendar_of(self.text)
         except Exception as error:
             first_error = error
         if "END:VCALENDAR" not in _TEXT_FOLD.sub("", self.text[-400:]).upper():
@@ -203,7 +273,7 @@ class _FeedReader:
         # not parse on their own and try again; refuse the feed only if that does not help.
         kept_text, event_lines = self._salvage()
         try:
-            calendar = _from_ical(kept_text)
+            calendar = self._calendar_of(kept_text)
         except Exception:
             line = self._line_of_text(str(first_error))
             where = f" (line {line})" if line else ""
@@ -211,6 +281,14 @@ class _FeedReader:
                 f"{self.label} is not a readable iCalendar feed: {_one_line(first_error)}{where}"
             ) from first_error
         self._event_lines = event_lines
+        return calendar
+
+    def _calendar_of(self, text: str) -> icalendar.Calendar:
+        calendar, count = _from_ical(text)
+        if count > 1:
+            self.result.notes.append(
+                f"{self.label}: holds {count} VCALENDARs; read them as one calendar"
+            )
         return calendar
 
     def _salvage(self) -> tuple[str, list[int]]:
@@ -233,7 +311,8 @@ class _FeedReader:
                 kept.append(line)
             elif key:
                 self.result.warnings.append(
-                    f'{self.label}: ignored an unreadable line {index + 1}: "{_snippet(line)}"'
+                    f"{self.label}: ignored an unreadable line {index + 1 - self._line_shift}: "
+                    f'"{_snippet(line)}"'
                 )
             index += 1
         return "\r\n".join(kept) + "\r\n", event_lines
@@ -253,18 +332,19 @@ class _FeedReader:
         complete = end < len(lines) and lines[end].strip().upper() == end_key
         block = lines[index : end + 1] if complete else lines[index:end]
         reason = _block_error(block) if complete else f"no {end_key}"
+        line = index + 1 - self._line_shift
         if reason is None:
             kept.extend(block)
             if name == "VEVENT":
-                event_lines.append(index + 1)
+                event_lines.append(line)
         elif name == "VEVENT":
             self.result.event_count += 1
             self.result.warnings.append(
-                f"{self.label}: skipped event {_block_uid(block)} (line {index + 1}): {reason}"
+                f"{self.label}: skipped event {_block_uid(block)} (line {line}): {reason}"
             )
         else:
             self.result.warnings.append(
-                f"{self.label}: ignored an unreadable {name} (line {index + 1}): {reason}"
+                f"{self.label}: ignored an unreadable {name} (line {line}): {reason}"
             )
         return end + 1 if complete else end
 
@@ -274,7 +354,7 @@ class _FeedReader:
         """The line of the `position`-th top-level BEGIN:VEVENT in the feed."""
         if self._event_lines is None:
             lines: list[int] = []
-            line = 1
+            line = 1 - self._line_shift
             last = 0
             for match in re.finditer(r"(?im)^BEGIN:VEVENT[ \t]*\r?$", self.text):
                 line += self.text.count("\n", last, match.start())
@@ -292,12 +372,65 @@ class _FeedReader:
         if not quoted:
             return None
         offset = self.text.find(quoted.group(1)[:60])
-        return self.text.count("\n", 0, offset) + 1 if offset >= 0 else None
+        if offset < 0:
+            return None
+        return self.text.count("\n", 0, offset) + 1 - self._line_shift
+
+    def _where(self, position: int, form: str = " (line {})") -> str:
+        line = self._line_of_event(position)
+        return form.format(line) if line else ""
 
     def _warn(self, uid: str, position: int, reason: str) -> None:
-        line = self._line_of_event(position)
-        where = f" (line {line})" if line else ""
-        self.result.warnings.append(f"{self.label}: skipped event {uid}{where}: {reason}")
+        self.result.warnings.append(
+            f"{self.label}: skipped event {uid}{self._where(position)}: {reason}"
+        )
+
+    def _note(self, uid: str, position: int, note: str) -> None:
+        """A warning about an event that is listed all the same."""
+        self.result.warnings.append(f"{self.label}: event {uid}{self._where(position)}: {note}")
+
+    # -- zones ------------------------------------------------------------------------------
+
+    def _zone_for(self, tzid: str) -> tzinfo:
+        """The zone a TZID names; an unknown one is read as floating, said once per TZID."""
+        zone = self._tz_of.get(tzid)
+        if zone is not None:
+            return zone
+        found = self.zones.resolve(tzid)
+        if found is None:
+            zone = self.floating_tz
+            why = "X-WR-TIMEZONE" if self.calendar_zone is not None else "the configured timezone"
+            self.result.warnings.append(
+                f"{self.label}: unknown time zone {tzid!r}; read as {_zone_name(zone)} ({why})"
+            )
+        else:
+            zone = found.zone
+            if found.guessed:
+                self.result.warnings.append(
+                    f"{self.label}: time zone {tzid!r} is not a known zone; read as {found.reading}"
+                )
+        self._tz_of[tzid] = zone
+        return zone
+
+    def _place(self, properties: _Properties) -> None:
+        """Set every zoned time of an event in the zone resolved here (see the docstring)."""
+        for name in _ZONED_PROPERTIES:
+            value = properties.get(name)
+            if value is None:
+                continue
+            for prop in value if isinstance(value, list) else (value,):
+                params = getattr(prop, "params", None)
+                # icalendar keeps parameter names upper-case: a plain dict lookup is enough
+                tzid = dict.get(params, "TZID") if params else None
+                if tzid:
+                    _set_zone(prop, self._zone_for(str(tzid)))
+        start = properties["DTSTART"].dt
+        zone = start.tzinfo if isinstance(start, datetime) else None
+        if zone is not None:
+            # Mozilla and Exchange write a floating DTEND (or EXDATE...) next to a zoned DTSTART.
+            for name in ("DTEND", "RECURRENCE-ID", "EXDATE", "RDATE"):
+                for prop in _each(properties.get(name)):
+                    _set_zone(prop, zone, only_naive=True)
 
     # -- events -----------------------------------------------------------------------------
 
@@ -309,6 +442,8 @@ class _FeedReader:
             uid = self._uid(event, properties, position)
             try:
                 note = _check_event(event, properties)
+                self._place(properties)
+                self._mend_end(uid, position, event, properties)
             except _EventError as error:
                 self._warn(uid, position, str(error))
                 continue
@@ -316,21 +451,13 @@ class _FeedReader:
                 self._warn(uid, position, _one_line(error))
                 continue
             if note:
-                line = self._line_of_event(position)
-                where = f" (line {line})" if line else ""
-                self.result.warnings.append(f"{self.label}: event {uid}{where}: {note}")
+                self._note(uid, position, note)
             by_uid.setdefault(uid, []).append((position, event, properties))
         for uid, members in by_uid.items():
-            recurring = any(
-                name in properties
-                for _, _, properties in members
-                for name in _RECURRENCE_PROPERTIES
-            )
             try:
-                if recurring:
-                    self._read_series(uid, members)
-                else:
-                    self._read_single(uid, members)
+                self._read_uid(uid, members)
+            except _EventError as error:
+                self._warn(uid, members[0][0], str(error))
             except Exception as error:
                 self._warn(uid, members[0][0], _one_line(error))
 
@@ -351,50 +478,134 @@ class _FeedReader:
         ).hexdigest()[:16]
         uid = f"no-uid-{digest}"
         event["UID"] = properties["UID"] = uid  # recurring_ical_events groups series by UID
-        line = self._line_of_event(position)
-        where = f" at line {line}" if line else ""
-        self.result.warnings.append(f"{self.label}: the event{where} has no UID; using {uid}")
+        self.result.warnings.append(
+            f"{self.label}: the event{self._where(position, ' at line {}')} has no UID; using {uid}"
+        )
         return uid
 
-    def _read_single(self, uid: str, members: list[_Member]) -> None:
-        position, event, properties = members[0]
-        if len(members) > 1:
-            # The same UID twice without RECURRENCE-ID: the highest SEQUENCE is the live copy.
-            position, event, properties = max(
-                members, key=lambda member: (_sequence(member[2]), member[0])
-            )
-            line = self._line_of_event(position)
-            where = f" at line {line}" if line else ""
-            self.result.warnings.append(
-                f"{self.label}: UID {uid} appears {len(members)} times; kept the copy{where}"
-            )
-        if _cancelled(properties):
+    def _mend_end(
+        self, uid: str, position: int, event: icalendar.cal.Component, properties: dict[str, Any]
+    ) -> None:
+        """An end before the start: take DURATION, else the producer's default length."""
+        value = properties["DTSTART"].dt
+        all_day = not isinstance(value, datetime)
+        start = self._aware(value)
+        dtend = properties.get("DTEND")
+        duration = properties.get("DURATION")
+        length = getattr(duration, "dt", None)
+        if dtend is not None:
+            end = self._aware(_moment(dtend, "DTEND"))
+            if end >= start:
+                return
+            problem = f"it ends ({end.isoformat()}) before it starts ({start.isoformat()})"
+        elif isinstance(length, timedelta) and length < timedelta(0):
+            problem = f"its DURATION is negative (-{_length_text(-length)})"
+        else:
             return
-        try:
-            start, end, all_day = self._span(properties)
-        except _EventError as error:
-            self._warn(uid, position, str(error))
-            return
-        if self._in_window(start, end):
-            details = self._details_of(event, properties)
-            self.result.assignments.append(self._assignment(uid, details, start, end, all_day))
+        if not isinstance(length, timedelta) or length < timedelta(0):
+            length = _ONE_DAY if all_day else _ONE_HOUR
+            how = "one day long" if all_day else "one hour long"
+        else:
+            how = f"{_length_text(length)} long, its DURATION"
+        for name in ("DTEND", "DURATION"):
+            event.pop(name, None)
+            properties.pop(name, None)
+        event["DURATION"] = properties["DURATION"] = icalendar.vDuration(length)
+        self._note(uid, position, f"{problem}; read as {how}")
 
-    def _read_series(self, uid: str, members: list[_Member]) -> None:
-        series = icalendar.Calendar()
-        for position, event, properties in members:
-            try:
-                # recurring_ical_events would quietly swap an end before the start: skip the
-                # event as a single one would be skipped.
-                self._span(properties)
-            except _EventError as error:
-                self._warn(uid, position, str(error))
-                continue
-            series.add_component(event)
-        query = recurring_ical_events.CalendarQuery(series, components=[_SERIES_EVENTS])
-        occurrences: list[_Occurrence] = query.between(
-            self.window_start - _QUERY_MARGIN, self.window_end + _QUERY_MARGIN
-        )
-        for occurrence in occurrences:
+    def _read_uid(self, uid: str, members: list[_Member]) -> None:
+        """Every event of one UID: its distinct events, each with its occurrences."""
+        masters = [member for member in members if "RECURRENCE-ID" not in member[2]]
+        overrides = [member for member in members if "RECURRENCE-ID" in member[2]]
+        copies = self._distinct(uid, masters)
+        if len(copies) > 1:
+            # The overrides belong to one series: the rule-bearing copy with the highest SEQUENCE.
+            primary = max(copies, key=lambda m: ("RRULE" in m[2], _sequence(m[2]), m[0]))
+            groups = [[primary, *overrides]] + [[m] for m in copies if m is not primary]
+        else:
+            groups = [copies + overrides]
+        made = [(group[0], self._read_group(uid, group)) for group in groups if group]
+        if len(copies) > 1:
+            made = self._tell_apart(made)
+        for _, assignments in made:
+            self.result.assignments.extend(assignments)
+
+    def _distinct(self, uid: str, masters: list[_Member]) -> list[_Member]:
+        """One copy per distinct event (start, summary): the highest SEQUENCE of identical ones."""
+        if len(masters) <= 1:
+            return masters
+        kept: dict[tuple[object, str], _Member] = {}
+        for member in masters:
+            key = (self._instant(member[2]["DTSTART"].dt), _text(member[2], "SUMMARY").strip())
+            known = kept.get(key)
+            if known is None or (_sequence(member[2]), member[0]) > (
+                _sequence(known[2]),
+                known[0],
+            ):
+                kept[key] = member
+        copies = sorted(kept.values(), key=lambda member: member[0])
+        if len(copies) == 1:
+            where = self._where(copies[0][0], " at line {}")
+            self.result.warnings.append(
+                f"{self.label}: UID {uid} appears {len(masters)} times; kept the copy{where}"
+            )
+        else:
+            self.result.warnings.append(
+                f"{self.label}: UID {uid} appears {len(masters)} times without RECURRENCE-ID; "
+                f"listed its {len(copies)} distinct events (another start or summary)"
+            )
+        return copies
+
+    def _tell_apart(
+        self, made: list[tuple[_Member, list[Assignment]]]
+    ) -> list[tuple[_Member, list[Assignment]]]:
+        """Distinct events sharing a UID: a recurrence_id each (see the module docstring)."""
+        keyed: list[tuple[_Member, list[Assignment]]] = []
+        counts: dict[str | None, int] = {}
+        for member, assignments in made:
+            own = [
+                a if a.recurrence_id else replace(a, recurrence_id=_start_id(a))
+                for a in assignments
+            ]
+            for a in own:
+                counts[a.recurrence_id] = counts.get(a.recurrence_id, 0) + 1
+            keyed.append((member, own))
+        result: list[tuple[_Member, list[Assignment]]] = []
+        for member, assignments in keyed:
+            tag = _copy_tag(member[2])
+            result.append(
+                (
+                    member,
+                    [
+                        replace(a, recurrence_id=f"{a.recurrence_id}#{tag}")
+                        if counts[a.recurrence_id] > 1
+                        else a
+                        for a in assignments
+                    ],
+                )
+            )
+        return result
+
+    def _read_group(self, uid: str, group: list[_Member]) -> list[Assignment]:
+        recurring = any(name in member[2] for member in group for name in _RECURRENCE_PROPERTIES)
+        if recurring:
+            return self._read_series(uid, group)
+        _, event, properties = group[0]
+        if _cancelled(properties):
+            return []
+        start, end, all_day = self._span(properties)
+        if not self._in_window(start, end, all_day):
+            return []
+        details = self._details_of(event, properties)
+        return [self._assignment(uid, details, start, end, all_day)]
+
+    def _read_series(self, uid: str, members: list[_Member]) -> list[Assignment]:
+        master = next((m for m in members if "RECURRENCE-ID" not in m[2]), None)
+        if master is not None and self.calendar_zone is not None and _starts_utc(master[2]):
+            for _, _, properties in members:
+                _move_utc(properties, self.calendar_zone)
+        made: list[Assignment] = []
+        for occurrence in self._occurrences(uid, master, members):
             event = occurrence.source
             details = self._details_of(event)
             if details.cancelled:
@@ -405,17 +616,167 @@ class _FeedReader:
             if all_day and end == start:  # as for single events: DTEND = DTSTART is one day
                 end = self._aware(occurrence.start + _ONE_DAY)
             if end < start:
-                raise _EventError(_backwards(start, end))
-            if not self._in_window(start, end):
+                end = start + (_ONE_DAY if all_day else _ONE_HOUR)
+            if not self._in_window(start, end, all_day):
                 continue
+            if len(made) >= MAX_OCCURRENCES:
+                position = master[0] if master is not None else members[0][0]
+                self._note(
+                    uid,
+                    position,
+                    f"its rule gives more than {MAX_OCCURRENCES} occurrences in the window; "
+                    f"listed the first {MAX_OCCURRENCES}, to {made[-1].start:%Y-%m-%d %H:%M}",
+                )
+                break
             # An override (RECURRENCE-ID) is the occurrence it replaces; a rule's occurrence
             # is its own original start.
             original: date = occurrence.start
             if details.replaces is not None and occurrence.start == details.start:
                 original = details.replaces
-            self.result.assignments.append(
+            made.append(
                 self._assignment(uid, details, start, end, all_day, self._recurrence_id(original))
             )
+        return made
+
+    def _occurrences(
+        self, uid: str, master: _Member | None, members: list[_Member]
+    ) -> Iterable[_Occurrence]:
+        """The series' occurrences around the window, by start where it matters (dense ones)."""
+        query = (self.window_start - _QUERY_MARGIN, self.window_end + _QUERY_MARGIN)
+        rules = _each(master[2].get("RRULE")) if master is not None else []
+        if master is not None and rules:
+            rate = sum(daily_rate(rule) for rule in rules)
+            first = self._instant(master[2]["DTSTART"].dt)
+            walk = rate * max(0.0, (query[1] - first).total_seconds() / 86400)
+            counts = [_first_int(rule.get("COUNT")) for rule in rules]
+            if all(count is not None for count in counts):
+                walk = min(walk, float(sum(count or 0 for count in counts)))
+            in_window = rate * (query[1] - query[0]).total_seconds() / 86400
+            if walk > _DENSE_WALK or in_window > MAX_OCCURRENCES:
+                return self._dense_occurrences(master, members, rules, rate, walk)
+        series = icalendar.Calendar()
+        for _, event, _ in members:
+            series.add_component(event)
+        found: list[_Occurrence] = _query(series).between(*query)
+        if len(found) > MAX_OCCURRENCES:
+            found.sort(key=lambda occurrence: self._instant(occurrence.start))
+        return found
+
+    def _dense_occurrences(
+        self,
+        master: _Member,
+        members: list[_Member],
+        rules: list[Any],
+        rate: float,
+        walk: float,
+    ) -> Iterator[_Occurrence]:
+        """A dense series, piece by piece through the window, its rule moved on each time.
+
+        Each piece holds at most about MAX_OCCURRENCES / 2 occurrences by the rule's rate. The
+        walk from DTSTART is paid once when the rule cannot be moved (the query is kept).
+        """
+        _, master_event, properties = master
+        start = properties["DTSTART"].dt
+        if isinstance(start, datetime) and start.tzinfo is None:
+            # Floating: placed in the floating zone now rather than after expansion (the same
+            # wall-clock times), so that the pieces' bounds compare exactly, without a margin.
+            for name in ("DTSTART", "DTEND", "EXDATE", "RDATE"):
+                for prop in _each(properties.get(name)):
+                    _set_zone(prop, self.floating_tz, only_naive=True)
+        margin = _QUERY_MARGIN if not isinstance(start, datetime) else timedelta(0)
+        query = (self.window_start - margin, self.window_end + margin)
+        others = [event for _, event, props in members if props is not properties]
+        length = self._length(properties)
+        span = timedelta(days=max(MAX_OCCURRENCES / 2 / rate, 1 / 24))
+        piece_start = query[0]
+        seen: set[tuple[bool, datetime]] = set()
+        kept: recurring_ical_events.CalendarQuery | None = None
+        while piece_start < query[1]:
+            piece_end = min(piece_start + span, query[1])
+            target = piece_start - length - _QUERY_MARGIN
+            core = self._moved(master_event, properties, rules, rate, target, query[1])
+            if core is None:
+                if walk > _MAX_WALK:
+                    raise _EventError(
+                        f"its rule would take over {_MAX_WALK} steps to reach the window "
+                        "and cannot be started later (COUNT with BY parts)"
+                    )
+                core = master_event
+            if core is master_event and kept is not None:
+                series_query = kept
+            else:
+                series = icalendar.Calendar()
+                series.add_component(core)
+                for event in others:
+                    series.add_component(event)
+                series_query = _query(series)
+                if core is master_event:
+                    kept = series_query
+            found: list[_Occurrence] = series_query.between(piece_start, piece_end)
+            found.sort(key=lambda occurrence: self._instant(occurrence.start))
+            for occurrence in found:
+                if occurrence.source is core:
+                    occurrence.source = master_event
+                key = (occurrence.source is master_event, self._instant(occurrence.start))
+                if key not in seen:
+                    seen.add(key)
+                    yield occurrence
+            if len(found) < MAX_OCCURRENCES // 8:
+                span *= 2
+            piece_start = piece_end
+
+    def _moved(
+        self,
+        event: icalendar.cal.Component,
+        properties: _Properties,
+        rules: list[Any],
+        rate: float,
+        target: datetime,
+        last: datetime,
+    ) -> icalendar.cal.Component | None:
+        """A copy of the series' master with DTSTART moved on to just before `target`.
+
+        The master itself when there is nothing to move; None when it cannot be moved.
+        """
+        start = properties["DTSTART"].dt
+        if not self._instant(start) < target:
+            return event
+        if len(rules) != 1:
+            return None
+        rule = rules[0]
+        count = _first_int(rule.get("COUNT"))
+        reach = rate * max(0.0, (last - self._instant(start)).total_seconds() / 86400) + 1
+        if count is not None and count > reach:
+            # A COUNT the rule cannot reach by the end of the window is no limit in it.
+            rule = icalendar.vRecur({k: v for k, v in rule.items() if k != "COUNT"})
+            count = None
+        if isinstance(start, datetime):
+            wall = target.astimezone(start.tzinfo or self.floating_tz)
+            target_wall: date = wall if start.tzinfo is not None else wall.replace(tzinfo=None)
+        else:
+            target_wall = target.astimezone(self.floating_tz).date()
+        forward = fast_forward(rule, start, target_wall)
+        if forward is None:
+            return None
+        moved = copy.copy(event)
+        moved["DTSTART"] = icalendar.vDDDTypes(forward.start)
+        dtend = properties.get("DTEND")
+        if dtend is not None:
+            moved["DTEND"] = icalendar.vDDDTypes(dtend.dt + (_naive(forward.start) - _naive(start)))
+        if count is not None:
+            if count <= forward.steps:
+                moved.pop("RRULE", None)  # the rule ended before the piece: DTSTART alone
+            else:
+                rule = icalendar.vRecur(rule)
+                rule["COUNT"] = [count - forward.steps]
+        if moved.get("RRULE") is not None:
+            moved["RRULE"] = rule
+        return moved
+
+    def _length(self, properties: _Properties) -> timedelta:
+        """How long the event lasts (exact time), for how far back its occurrences reach."""
+        start, end, _ = self._span(properties)
+        return end - start
 
     def _span(self, properties: _Properties) -> tuple[datetime, datetime, bool]:
         """The aware start and end of a single event, and whether it is all-day."""
@@ -434,8 +795,8 @@ class _FeedReader:
             end = self._aware(value + _ONE_DAY)
         else:
             end = start  # RFC 5545: a timed event without DTEND or DURATION takes no time
-        if end < start:
-            raise _EventError(_backwards(start, end))
+        if end < start:  # mended before (see _mend_end); kept as a guard
+            end = start + (_ONE_DAY if all_day else _ONE_HOUR)
         return start, end, all_day
 
     def _aware(self, value: date) -> datetime:
@@ -446,11 +807,13 @@ class _FeedReader:
             return value.replace(tzinfo=self.floating_tz)
         return value
 
+    def _instant(self, value: date) -> datetime:
+        """A date or time as an instant in UTC, to order and compare occurrences."""
+        return self._aware(value).astimezone(UTC)
+
     def _add_duration(self, value: date, start: datetime, duration: object) -> datetime:
         if not isinstance(duration, timedelta):
             raise _EventError(f"DURATION {duration!r} is not a duration")
-        if duration < timedelta(0):
-            raise _EventError("its DURATION is negative")
         if not isinstance(value, datetime):
             return self._aware(value + timedelta(days=duration.days))
         # RFC 5545 3.3.6: days are calendar days (wall clock), hours and less are exact time.
@@ -458,11 +821,11 @@ class _FeedReader:
         exact = timedelta(seconds=duration.seconds, microseconds=duration.microseconds)
         return (nominal.astimezone(UTC) + exact).astimezone(start.tzinfo)
 
-    def _in_window(self, start: datetime, end: datetime) -> bool:
-        """Overlap with [window_start, window_end); a zero-length event counts at its start."""
-        if start >= self.window_end:
-            return False
-        return end > self.window_start or (start == end and start >= self.window_start)
+    def _in_window(self, start: datetime, end: datetime, all_day: bool) -> bool:
+        """Timed: overlap with the window's instants; all-day: with its dates (see window.py)."""
+        if all_day:
+            return all_day_in_window(start.date(), end.date(), self.days)
+        return timed_in_window(start, end, self.bounds)
 
     def _recurrence_id(self, original: date) -> str:
         """The ISO form of an occurrence's original start: a date for all-day occurrences."""
@@ -501,10 +864,12 @@ class _FeedReader:
             location=details.location,
             zoom=zoom is not None,
             invite_link=zoom.invite_link if zoom else None,
-            meeting_id=zoom.meeting_id if zoom else None,
-            passcode=zoom.passcode if zoom else None,
+            meeting_id=details.meeting_id,
+            passcode=details.passcode,
             notes=details.notes,
             recurrence_id=recurrence_id,
+            pwd=zoom.pwd if zoom else None,
+            dial_in=details.dial_in,
         )
 
 
@@ -516,6 +881,9 @@ class _Details:
     request_id: str | None
     location: str
     zoom: ZoomLink | None
+    meeting_id: str | None
+    passcode: str | None
+    dial_in: tuple[DialIn, ...]
     notes: str
     cancelled: bool
     start: date | None  # DTSTART
@@ -528,12 +896,20 @@ class _Details:
         links = [_text(properties, name) for name in _LINK_PROPERTIES + _EXTRA_LINK_PROPERTIES]
         start = getattr(properties.get("DTSTART"), "dt", None)
         replaces = getattr(properties.get("RECURRENCE-ID"), "dt", None)
+        zoom = find_zoom_link(*links)
+        notes = description.strip() or _html_to_text(_text(properties, "X-ALT-DESC"))
+        meeting_id = zoom.meeting_id if zoom else None
+        if zoom is not None and meeting_id is None:
+            meeting_id = find_meeting_id(notes)
         return cls(
             title=summary.strip(),
             request_id=find_request_id(summary, description),
             location=_text(properties, "LOCATION").strip(),
-            zoom=find_zoom_link(*links),
-            notes=description.strip() or _html_to_text(_text(properties, "X-ALT-DESC")),
+            zoom=zoom,
+            meeting_id=meeting_id,
+            passcode=find_passcode(notes),
+            dial_in=find_dial_in(notes),
+            notes=notes,
             cancelled=_cancelled(properties),
             start=start if isinstance(start, date) else None,
             replaces=replaces if isinstance(replaces, date) else None,
@@ -579,6 +955,121 @@ class _SourceEventAdapter(recurring_ical_events.EventAdapter):  # type: ignore[m
 
 
 _SERIES_EVENTS = recurring_ical_events.ComponentsWithName("VEVENT", adapter=_SourceEventAdapter)
+
+
+def _query(series: icalendar.Calendar) -> recurring_ical_events.CalendarQuery:
+    return recurring_ical_events.CalendarQuery(series, components=[_SERIES_EVENTS])
+
+
+# -- times ------------------------------------------------------------------------------------
+
+
+def _set_zone(prop: Any, zone: tzinfo, *, only_naive: bool = False) -> None:
+    """Put a DTSTART-like or EXDATE/RDATE-like property's times in `zone`, wall clock kept.
+
+    A time icalendar read as UTC (written with Z) stays UTC, whatever its TZID says.
+    """
+    if isinstance(prop, icalendar.vDDDLists):
+        for item in prop.dts:
+            value = item.dt
+            if isinstance(value, tuple):  # an RDATE period: (start, end or duration)
+                item.dt = tuple(_zoned(part, zone, only_naive) for part in value)
+            else:
+                item.dt = _zoned(value, zone, only_naive)
+    elif hasattr(prop, "dt"):
+        prop.dt = _zoned(prop.dt, zone, only_naive)
+
+
+def _zoned(value: Any, zone: tzinfo, only_naive: bool) -> Any:
+    if not isinstance(value, datetime) or value.tzinfo is zone:
+        return value
+    if value.tzinfo is not None and (only_naive or value.tzinfo in _UTC_ZONES):
+        return value
+    return value.replace(tzinfo=zone)
+
+
+def _starts_utc(properties: _Properties) -> bool:
+    """Whether a series' DTSTART is a UTC time written with Z (Google's form)."""
+    prop = properties["DTSTART"]
+    value = prop.dt
+    params = getattr(prop, "params", None)
+    return (
+        isinstance(value, datetime)
+        and value.tzinfo in _UTC_ZONES
+        and not (params and dict.get(params, "TZID"))
+        and any(name in properties for name in ("RRULE", "RDATE"))
+    )
+
+
+def _move_utc(properties: _Properties, zone: tzinfo) -> None:
+    """Move an event's UTC times (those without a TZID) into `zone`: the same instants."""
+    for name in _ZONED_PROPERTIES:
+        for prop in _each(properties.get(name)):
+            params = getattr(prop, "params", None)
+            if params and dict.get(params, "TZID"):
+                continue
+            if isinstance(prop, icalendar.vDDDLists):
+                for item in prop.dts:
+                    value = item.dt
+                    if isinstance(value, tuple):
+                        item.dt = tuple(_in_zone(part, zone) for part in value)
+                    else:
+                        item.dt = _in_zone(value, zone)
+            elif hasattr(prop, "dt"):
+                prop.dt = _in_zone(prop.dt, zone)
+
+
+def _in_zone(value: Any, zone: tzinfo) -> Any:
+    if isinstance(value, datetime) and value.tzinfo in _UTC_ZONES:
+        return value.astimezone(zone)
+    return value
+
+
+def _naive(value: date) -> datetime:
+    if isinstance(value, datetime):
+        return value.replace(tzinfo=None)
+    return datetime.combine(value, time())
+
+
+def _first_int(value: Any) -> int | None:
+    values = _each(value)
+    try:
+        return int(values[0]) if values else None
+    except (TypeError, ValueError):
+        return None
+
+
+def _start_id(assignment: Assignment) -> str:
+    """The ISO start of a single event, as its recurrence_id when its UID is shared."""
+    if assignment.all_day:
+        return assignment.start.date().isoformat()
+    return assignment.start.isoformat()
+
+
+def _copy_tag(properties: _Properties) -> str:
+    """8 hex digits naming one of several events that share a UID: its DTSTART and SUMMARY."""
+    start: Any = properties.get("DTSTART")
+    try:
+        start_text = start.to_ical().decode()
+    except Exception:
+        start_text = ""
+    text = f"{start_text}\x1f{_text(properties, 'SUMMARY').strip()}"
+    return hashlib.sha1(text.encode(), usedforsecurity=False).hexdigest()[:8]
+
+
+def _length_text(length: timedelta) -> str:
+    """A duration as a person writes it: "1 d 2 h", "30 min"."""
+    minutes = int(length.total_seconds()) // 60
+    days, minutes = divmod(minutes, 1440)
+    hours, minutes = divmod(minutes, 60)
+    parts = [f"{days} d" if days else "", f"{hours} h" if hours else "", f"{minutes} min"]
+    text = " ".join(part for part in parts[:2] if part)
+    return f"{text} {parts[2]}".strip() if minutes or not text else text
+
+
+def _zone_name(zone: tzinfo) -> str:
+    key = getattr(zone, "key", None)
+    return str(key) if key else str(zone)
 
 
 # -- reading the bytes ------------------------------------------------------------------------
@@ -654,13 +1145,25 @@ def _refuse_non_calendar(text: str, label: str) -> None:
     )
 
 
-def _from_ical(text: str) -> icalendar.Calendar:
-    """Parse with icalendar, its per-process cache of custom time zones reset first."""
+def _from_ical(text: str) -> tuple[icalendar.Calendar, int]:
+    """Parse with icalendar (its per-process cache of custom time zones reset first): the
+    calendar, its VCALENDARs merged into one, and how many there were."""
     tzp.use_zoneinfo()  # drops VTIMEZONEs cached from earlier feeds (first TZID wins there)
-    calendar = icalendar.Calendar.from_ical(text)
-    if not isinstance(calendar, icalendar.Calendar) or calendar.name != "VCALENDAR":
+    components = icalendar.Calendar.from_ical(text, multiple=True)
+    calendars = [c for c in components if c.name == "VCALENDAR"]
+    if not calendars or not isinstance(calendars[0], icalendar.Calendar):
         raise ValueError("the feed holds no VCALENDAR")
-    return calendar
+    calendar = calendars[0]
+    for other in calendars[1:]:
+        for name in ("X-WR-CALNAME", "X-WR-TIMEZONE"):
+            if name not in calendar and name in other:
+                calendar[name] = other[name]
+        calendar.subcomponents.extend(other.subcomponents)
+    # Components after the last END:VCALENDAR (a VEVENT appended to a calendar) join it too.
+    calendar.subcomponents.extend(
+        c for c in components if c.name in ("VEVENT", "VTIMEZONE") and c is not calendar
+    )
+    return calendar, len(calendars)
 
 
 def _block_error(block: list[str]) -> str | None:
@@ -711,25 +1214,12 @@ def _check_event(event: icalendar.cal.Component, properties: _Properties) -> str
     duration = properties.get("DURATION")
     if duration is not None and not isinstance(getattr(duration, "dt", None), timedelta):
         raise _EventError("bad DURATION: not a duration")
-    for name in _ZONED_PROPERTIES:
-        for prop in _each(properties.get(name)):
-            # icalendar leaves a time naive when it cannot resolve its TZID
-            params = getattr(prop, "params", None)
-            tzid = params.get("TZID") if params else None
-            if tzid and any(_is_naive(value) for value in _datetimes(prop)):
-                raise _EventError(f"unknown time zone {tzid!r} in {name}")
     for rule in _each(properties.get("RRULE")):
-        frequencies = rule.get("FREQ") or []
-        frequency = str(frequencies[0]).upper() if frequencies else ""
-        if frequency in _REFUSED_FREQUENCIES:
-            raise _EventError(f"RRULE FREQ={frequency} is not supported for assignments")
+        if not _each(rule.get("FREQ")):
+            raise _EventError("bad RRULE: it has no FREQ")
     if unreadable:
         return f"ignored an unreadable line: {unreadable[0]}"
     return None
-
-
-def _backwards(start: datetime, end: datetime) -> str:
-    return f"it ends ({end.isoformat()}) before it starts ({start.isoformat()})"
 
 
 def _moment(prop: object, name: str) -> date:
@@ -745,20 +1235,6 @@ def _each(value: Any) -> list[Any]:
     if value is None:
         return []
     return list(value) if isinstance(value, list) else [value]
-
-
-def _datetimes(prop: Any) -> Iterator[Any]:
-    """The date/datetime values of a DTSTART-like or EXDATE/RDATE-like property."""
-    if isinstance(prop, icalendar.vDDDLists):
-        for item in prop.dts:
-            value = item.dt
-            yield value[0] if isinstance(value, tuple) else value  # RDATE periods
-    else:
-        yield getattr(prop, "dt", None)
-
-
-def _is_naive(value: Any) -> bool:
-    return isinstance(value, datetime) and value.tzinfo is None
 
 
 def _cancelled(properties: _Properties) -> bool:
@@ -819,18 +1295,6 @@ def _html_to_text(markup: str) -> str:
 
 
 # -- small helpers ----------------------------------------------------------------------------
-
-
-def _zone(name: str) -> tzinfo | None:
-    """The zone an X-WR-TIMEZONE names: an IANA name or an Outlook Windows name."""
-    for key in (name, WINDOWS_TO_OLSON.get(name)):
-        if not key:
-            continue
-        try:
-            return ZoneInfo(key)
-        except Exception:  # ZoneInfoNotFoundError, or ValueError for a malformed key
-            continue
-    return None
 
 
 def _as_utc(moment: datetime, default_tz: tzinfo) -> datetime:

@@ -102,12 +102,12 @@ def _web_link(url: str) -> ZoomLink | None:
         return None
     if not host or not is_zoom_host(host):
         return None
-    passcode = _query_value(parts.query, "pwd")
+    pwd = _query_value(parts.query, "pwd")
     meeting = _MEETING_PATH.fullmatch(parts.path)
     if meeting:
-        return ZoomLink(invite_link=url, meeting_id=meeting.group(1), passcode=passcode)
+        return ZoomLink(invite_link=url, meeting_id=meeting.group(1), pwd=pwd)
     if _PERSONAL_PATH.fullmatch(parts.path):
-        return ZoomLink(invite_link=url, meeting_id=None, passcode=passcode)
+        return ZoomLink(invite_link=url, meeting_id=None, pwd=pwd)
     return None
 
 
@@ -123,11 +123,11 @@ def _app_link(url: str) -> ZoomLink | None:
     meeting_id = _query_value(parts.query, "confno")
     if meeting_id is None or not _MEETING_ID.fullmatch(meeting_id):
         return None
-    passcode = _query_value(parts.query, "pwd")
+    pwd = _query_value(parts.query, "pwd")
     invite = f"https://{host.rstrip('.')}/j/{meeting_id}"
-    if passcode:
-        invite += f"?pwd={passcode}"
-    return ZoomLink(invite_link=invite, meeting_id=meeting_id, passcode=passcode)
+    if pwd:
+        invite += f"?pwd={pwd}"
+    return ZoomLink(invite_link=invite, meeting_id=meeting_id, pwd=pwd)
 
 
 def _query_value(query: str, name: str) -> str | None:

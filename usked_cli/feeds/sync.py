@@ -40,6 +40,8 @@ class SyncOutcome:
     assignments: int = 0
     events: int = 0
     warnings: list[str] = field(default_factory=list)
+    # What the parser said about the feed that is not wrong with it (ParseResult.notes).
+    notes: list[str] = field(default_factory=list)
     error: str | None = None
     # The exit code the failure carries: 2 for a feed that is not a calendar, 1 for the rest.
     exit_code: int = 0
@@ -55,9 +57,15 @@ class SyncOutcome:
         }
 
 
+# The revision of what the parser stores; bump it when the same feed would be stored otherwise
+# (2: zones resolved, not skipped; passcode from the notes, pwd, dial-in numbers).
+PARSER_REVISION = 2
+
+
 def parse_marker(default_tz: ZoneInfo) -> str:
-    """What a parse depends on besides the feed: the zone of floating times, and this version."""
-    return f"{default_tz.key} {__version__}"
+    """What a parse depends on besides the feed: the zone of floating times, this version and
+    the parser's revision."""
+    return f"{default_tz.key} {__version__} p{PARSER_REVISION}"
 
 
 def sync_horizon(now: datetime) -> tuple[datetime, datetime]:
@@ -177,6 +185,7 @@ def _store(
         assignments=len(parsed.assignments),
         events=parsed.event_count,
         warnings=parsed.warnings,
+        notes=parsed.notes,
     )
 
 

@@ -20,6 +20,11 @@ Conventions (the CLI help repeats them):
   offset in force before the gap, so 02:30 on 2026-03-08 in America/Chicago is 03:30 CDT; a
   wall-clock time that happens twice (clocks fall back) is the first of the two. This is the rule of
   RFC 5545, which the iCalendar feeds follow too.
+* A **day with a time** names that time of that day: `tomorrow 15:30`, `mon 9:00`,
+  `today 14h`, `friday 2pm`, `+1d 8:15`, `2026-12-03 15:30`; a time alone (`15:30`, `9am`) is
+  today's. Times are 24-hour `H:MM` or `HhMM` (`14h`, `14h30`), or 12-hour with am/pm.
+  `need_time=True` (for `--at`, a meeting's start) refuses a day without a time: midnight is
+  never what an admin means.
 * Relative phrases need their sign (`+3d`, not `3d`), so that "in" and "ago" are never guessed.
 * The result is always an aware datetime in the display timezone.
 
@@ -41,6 +46,7 @@ __all__ = [
     "DURATION_FORMS",
     "MAX_DURATION_MINUTES",
     "WHEN_FORMS",
+    "is_day_only",
     "parse_duration_minutes",
     "parse_when",
 ]
@@ -49,7 +55,8 @@ __all__ = [
 WHEN_FORMS = (
     "an ISO date (2026-12-01), an ISO date and time (2026-12-01T09:30, 2026-12-01 09:30, "
     "2026-12-01T15:30Z, 2026-12-01T09:30+01:00), now, today, tomorrow, yesterday, "
-    "a signed offset (+3d, -2d, +2w, +5h, -30m) or a weekday (monday, mon)"
+    "a signed offset (+3d, -2d, +2w, +5h, -30m) or a weekday (monday, mon), "
+    "each day optionally with a time (tomorrow 15:30, mon 9:00, today 14h, fri 2pm)"
 )
 DURATION_FORMS = "minutes (90, 90m, 90min), hours (2h, 1.5h) or both (1h30m)"
 #: The longest `--duration` accepted: a week, far beyond any meeting, but finite.
@@ -68,6 +75,9 @@ _DAY_WORDS = {"today": 0, "tomorrow": 1, "yesterday": -1}
 _ISO_DATE = r"(\d{4})-(\d{2})-(\d{2})"
 _ISO_DATETIME = r"(\d{4})-(\d{2})-(\d{2})[t ](\d{2}):(\d{2})(?::(\d{2}))?\s*(z|[+-]\d{2}:?\d{2})?"
 _RELATIVE = r"([+-])\s*(\d{1,6})\s*([dwhm])"
+# A time of day: 15:30, 9:00, 14h, 14h30, 9am, 3:30pm (optionally after "at").
+_TIME_OF_DAY = r"(?:at\s+)?(\d{1,2})(?:(?::|h)(\d{2})?)?\s*(am|pm)?"
+_DAY_AND_TIME = r"(.+?)\s+" + _TIME_OF_DAY
 # A bare number is minutes; "1h30" is 90 minutes.
 _DURATION = (
     r"(?:(?P<hours>\d{1,6})(?:\.(?P<fraction>\d{1,6}))?\s*(?:h|hrs?|hours?))?"
@@ -80,13 +90,24 @@ _DURATION = (
 EARLIEST_YEAR, LATEST_YEAR = 1970, 9000
 
 
-def parse_when(text: str, *, now: datetime, tz: ZoneInfo, end_of_day: bool = False) -> datetime:
+def parse_when(
+    text: str,
+    *,
+    now: datetime,
+    tz: ZoneInfo,
+    end_of_day: bool = False,
+    need_time: bool = False,
+) -> datetime:
     """Read a WHEN phrase as an aware datetime in `tz` (see the module docstring for the forms).
 
     `now` must be aware; it is the only clock this function knows. Raises `ValueError` naming the
     accepted forms when `text` is none of them, or when it falls outside the years
     EARLIEST_YEAR..LATEST_YEAR.
     """
+    if need_time and is_day_only(text):
+        raise ValueError(
+            f"{text.strip()!r} names a day, not a time; add the time, e.g. '{text.strip()} 09:30'"
+        )
     try:
         moment = _parse_when(text, now=now, tz=tz, end_of_day=end_of_day)
     except OverflowError:
@@ -98,12 +119,31 @@ def parse_when(text: str, *, now: datetime, tz: ZoneInfo, end_of_day: bool = Fal
     return moment
 
 
+def is_day_only(text: str) -> bool:
+    """Whether a WHEN phrase names a whole day (no time of day, not an instant like `now`)."""
+    phrase = text.strip().lower()
+    return (
+        phrase in _DAY_WORDS
+        or phrase in _WEEKDAYS
+        or re.fullmatch(_ISO_DATE, phrase) is not None
+        or ((match := re.fullmatch(_RELATIVE, phrase)) is not None and match.group(3) in "dw")
+    )
+
+
 def _parse_when(text: str, *, now: datetime, tz: ZoneInfo, end_of_day: bool) -> datetime:
     if now.tzinfo is None or now.utcoffset() is None:
         raise ValueError("now must be a timezone-aware datetime")
-    phrase = text.strip().lower()
+    phrase = " ".join(text.strip().lower().split())
     local_now = now.astimezone(tz)
     today = local_now.date()
+
+    # A time alone is today's; a bare number is not a time (it may be a typo for +3d).
+    match = re.fullmatch(_TIME_OF_DAY, phrase)
+    if match and (":" in phrase or "h" in phrase or match.group(3)):
+        return _at_time(today, match, tz, text)
+    if (match := re.fullmatch(_DAY_AND_TIME, phrase)) and is_day_only(match.group(1)):
+        named_day = _parse_when(match.group(1), now=now, tz=tz, end_of_day=False).date()
+        return _at_time(named_day, match, tz, text, first_group=2)
 
     if phrase == "now":
         return local_now
@@ -165,6 +205,24 @@ def parse_duration_minutes(text: str) -> int:
     if total > MAX_DURATION_MINUTES:
         raise ValueError(f"the duration {text.strip()!r} is longer than a week")
     return total
+
+
+def _at_time(
+    day: date, match: re.Match[str], tz: ZoneInfo, text: str, first_group: int = 1
+) -> datetime:
+    """`day` at the time of day that `match` (a _TIME_OF_DAY match) holds, placed in `tz`."""
+    hour_text, minute_text, meridiem = match.group(first_group, first_group + 1, first_group + 2)
+    hour, minute = int(hour_text), int(minute_text or 0)
+    if meridiem is not None:
+        if not 1 <= hour <= 12:
+            raise ValueError(f"{text.strip()!r} has no {hour}{meridiem} (12-hour times run 1-12)")
+        hour = hour % 12 + (12 if meridiem == "pm" else 0)
+    if hour > 23 or minute > 59:
+        raise ValueError(
+            f"{text.strip()!r} has no {hour_text}:{minute_text or '00'} "
+            "(hours run 0-23, minutes 0-59)"
+        )
+    return _localize(datetime.combine(day, time(hour, minute)), tz)
 
 
 def _day_start(day: date, tz: ZoneInfo, end_of_day: bool) -> datetime:

@@ -298,14 +298,23 @@ class ZoomClient:
         )
 
     async def iter_users(
-        self, status: str = "active", *, page_size: int = USERS_PAGE_MAX
+        self,
+        status: str = "active",
+        *,
+        page_size: int = USERS_PAGE_MAX,
+        on_page: Callable[[int, int | None], None] | None = None,
     ) -> AsyncIterator[ZoomUser]:
-        """Every user with this status (active, inactive, pending), across pages."""
+        """Every user with this status (active, inactive, pending), across pages.
+
+        `on_page(items so far, total_records)` is called as each page arrives (for progress).
+        """
         params: dict[str, str | int] = {
             "status": status,
             "page_size": min(page_size, USERS_PAGE_MAX),
         }
-        async for item in self._paginate(LIST_USERS, "/users", params, "users", what="users"):
+        async for item in self._paginate(
+            LIST_USERS, "/users", params, "users", what="users", on_page=on_page
+        ):
             yield ZoomUser.from_api(item)
 
     async def get_user(self, user: str) -> ZoomUser:
@@ -474,16 +483,22 @@ class ZoomClient:
         key: str,
         *,
         what: str,
+        on_page: Callable[[int, int | None], None] | None = None,
     ) -> AsyncIterator[Mapping[str, Any]]:
         """Items across pages: the same query each time, plus next_page_token until it is empty."""
         token = ""
         seen: set[str] = set()
+        count = 0
         while True:
             query = dict(params)
             if token:
                 query["next_page_token"] = token
             data = await self._call_json(endpoint, path, what=what, params=query)
-            for item in _items(data, key):
+            items = _items(data, key)
+            if on_page is not None:
+                count += len(items)
+                on_page(count, _int_or_none(data.get("total_records")))
+            for item in items:
                 yield item
             token = str(data.get("next_page_token") or "")
             if not token:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from usked_cli.rules.names import pool_matches
@@ -12,11 +12,19 @@ if TYPE_CHECKING:
     from usked_cli.zoom.client import ZoomClient  # imports httpx: only for type hints
 
 
-async def fetch_users(zoom: ZoomClient, *, globs: Sequence[str] | None = None) -> list[ZoomUser]:
-    """Active users by email; only those matching a glob when `globs` is given (any case)."""
+async def fetch_users(
+    zoom: ZoomClient,
+    *,
+    globs: Sequence[str] | None = None,
+    on_page: Callable[[int, int | None], None] | None = None,
+) -> list[ZoomUser]:
+    """Active users by email; only those matching a glob when `globs` is given (any case).
+
+    `on_page(users read so far, total_records)` follows the listing's pages (for progress).
+    """
     users = [
         user
-        async for user in zoom.iter_users("active")
+        async for user in zoom.iter_users("active", on_page=on_page)
         if globs is None or pool_matches(user.email, globs)
     ]
     users.sort(key=lambda user: user.email.casefold())
