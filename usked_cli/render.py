@@ -113,11 +113,20 @@ class Output:
         *,
         title: str | None = None,
         group_key: str | None = None,
+        stderr: bool = False,
     ) -> None:
         """A table fitted to the terminal; tab-separated lines without a header when piped.
 
         On a terminal, a row whose `group_key` value is set starts a group headed by that value.
+        `stderr=True`: a table that is talk, not data (a plan shown before a question), drawn
+        only when stderr is a terminal.
         """
+        if stderr:
+            if self.stderr_is_tty:
+                color = not self.no_color and "NO_COLOR" not in os.environ
+                lines = self.table_lines(columns, rows, title, group_key, color=color)
+                self.stderr.write("".join(line + "\n" for line in lines))
+            return
         if self.is_tty:
             self.stdout.write(
                 "".join(line + "\n" for line in self.table_lines(columns, rows, title, group_key))
@@ -133,6 +142,7 @@ class Output:
         group_key: str | None = None,
         *,
         width: int | None = None,
+        color: bool | None = None,
     ) -> list[str]:
         """The terminal rendering of a table, as lines."""
         from usked_cli import table
@@ -160,7 +170,9 @@ class Output:
             )
         groups = [row.get(group_key) or None for row in rows] if group_key else None
         layout = table.Layout(
-            width=width or terminal_width(), color=self.color, hyperlinks=self.hyperlinks
+            width=width or terminal_width(),
+            color=self.color if color is None else color,
+            hyperlinks=self.hyperlinks and color is None,
         )
         return table.render(specs, layout, groups=groups, title=title)
 

@@ -337,6 +337,16 @@ class Workspace:
         )
         return [_assignment(row) for row in rows]
 
+    def upcoming_requests(self, after_ts: int, *, limit: int = 200) -> list[tuple[str, str]]:
+        """(request id, title) of requests with an occurrence ending after `after_ts`, soonest
+        first: what shell completion offers for REQUEST_ID."""
+        rows = self.db.execute(
+            "SELECT request_id, min(title) FROM assignment WHERE end_ts > ? "
+            "GROUP BY request_id ORDER BY min(start_ts) LIMIT ?",
+            (after_ts, limit),
+        )
+        return [(str(request_id), str(title)) for request_id, title in rows]
+
 
 def _assignment_row(a: Assignment) -> tuple[object, ...]:
     return (

@@ -58,11 +58,12 @@ def test_listing_keeps_links_and_ids_whole(monkeypatch: pytest.MonkeyPatch, widt
         assert request_id in text
     assert "104240" in text
     assert "104262" in text
-    assert "Time (CST)" in lines[0]
+    assert lines[0] == f"Assignments of {SAMPLE.stem}"  # one user: named once, above
+    assert "Time (CST)" in lines[1]
     # Times are whole: every timed row shows its HH:MM-HH:MM range on one line.
     assert len(re.findall(r"\b\d\d:\d\d-\d\d:\d\d\b", text)) >= 5
     # The host-link column is kept at every width.
-    assert "Host link" in lines[0]
+    assert "Host link" in lines[1]
     assert "from 08:45" in text
     if width >= 200:
         assert any(LINKS["104233"] in line and "104233" in line for line in lines)

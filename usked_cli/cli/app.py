@@ -25,7 +25,8 @@ EXIT_CODES_HELP = """\
 Exit codes: 0 success (also when nothing matched); 1 operational failure (network, Zoom error,
 partial failure of a bulk job); 2 invalid usage, input or configuration; 3 the named thing does
 not exist; 4 refused by the organization's policy (e.g. the host-link window is not open);
-130 interrupted (Ctrl-C).
+130 interrupted (Ctrl-C); 143 terminated (SIGTERM). Output cut short by a closed pipe
+(`usked … | head -1`) is not an error: exit 0.
 """
 
 ROOT_HELP = f"""\
@@ -145,7 +146,7 @@ app = typer.Typer(
     cls=UskedGroup,
     help=ROOT_HELP,
     no_args_is_help=True,
-    add_completion=False,
+    add_completion=True,
     pretty_exceptions_enable=False,
     pretty_exceptions_show_locals=False,
     rich_markup_mode="markdown",

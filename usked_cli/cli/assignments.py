@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 
 import typer
 
+from usked_cli.cli import completion
 from usked_cli.cli.context import AppContext, app_context
 from usked_cli.cli.groups import HelpGroup
 from usked_cli.cli.options import CsvOpt, IcsOpt, JsonOpt, one_format
@@ -34,7 +35,11 @@ DEFAULT_DAYS = 7
 
 RequestArg = Annotated[
     str,
-    typer.Argument(help="The uSked request id, e.g. 104233 (or #104233).", metavar="REQUEST_ID"),
+    typer.Argument(
+        help="The uSked request id, e.g. 104233 (or #104233).",
+        metavar="REQUEST_ID",
+        autocompletion=completion.request_ids,
+    ),
 ]
 
 
@@ -173,12 +178,13 @@ def render_assignments(
         from usked_cli.render import zone_header
 
         columns = list(_TTY_COLUMNS)
+        title = None
         if len({r["user"] for r in records}) == 1:
             columns = [c for c in columns if c.key != "user"]  # one user: say it once, above
-            out.note(f"assignments of {records[0]['user']}")
+            title = f"Assignments of {records[0]['user']}"
         timed = [r["start"] for r in records if not r["all_day"]]
         columns[0] = replace(columns[0], header=zone_header("Time", timed, basics.timezone))
-        out.table(columns, _tty_rows(records), group_key="day")
+        out.table(columns, _tty_rows(records), title=title, group_key="day")
     else:
         out.tsv(_PLAIN_COLUMNS, ({**r, "where": _where(r)} for r in records))
 
@@ -250,7 +256,13 @@ def list_cmd(
     ctx: typer.Context,
     user: Annotated[
         list[str] | None,
-        typer.Option("--user", "-u", help="Only this user (repeatable).", metavar="USER"),
+        typer.Option(
+            "--user",
+            "-u",
+            help="Only this user (repeatable).",
+            metavar="USER",
+            autocompletion=completion.users,
+        ),
     ] = None,
     start_text: Annotated[
         str | None, typer.Option("--from", help="Window start (default: now).", metavar="WHEN")
@@ -367,9 +379,14 @@ def occurrences_of(context: AppContext, request_id: str, ics: str | None) -> lis
         if a.request_id == wanted
     ]
     if not found:
+        from usked_cli.feeds.fetch import describe_source, is_url
+
+        # A feed's URL carries its token: messages name its host only.
+        shown = describe_source(ics)
+        listing = "SOURCE" if is_url(ics) else ics
         raise NotFoundError(
-            f"no assignment with request id {wanted or request_id.strip()} in {ics}",
-            hint=f"`usked assignments list --ics {ics} --from -30d` shows its request ids",
+            f"no assignment with request id {wanted or request_id.strip()} in {shown}",
+            hint=f"`usked assignments list --ics {listing} --from -30d` shows its request ids",
         )
     return found
 

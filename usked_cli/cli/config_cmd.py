@@ -6,6 +6,7 @@ from typing import Annotated
 
 import typer
 
+from usked_cli.cli import completion
 from usked_cli.cli.context import app_context
 from usked_cli.cli.groups import HelpGroup
 from usked_cli.cli.options import JsonOpt
@@ -54,7 +55,12 @@ def show_cmd(ctx: typer.Context, json_output: JsonOpt = False) -> None:
 def set_cmd(
     ctx: typer.Context,
     key: Annotated[
-        str, typer.Argument(help="Dotted key, e.g. org.padding_minutes.", metavar="KEY")
+        str,
+        typer.Argument(
+            help="Dotted key, e.g. org.padding_minutes.",
+            metavar="KEY",
+            autocompletion=completion.config_keys,
+        ),
     ],
     value: Annotated[
         str | None,
@@ -89,7 +95,12 @@ def set_cmd(
 @app.command("unset")
 def unset_cmd(
     ctx: typer.Context,
-    key: Annotated[str, typer.Argument(help="Dotted key, e.g. org.name.", metavar="KEY")],
+    key: Annotated[
+        str,
+        typer.Argument(
+            help="Dotted key, e.g. org.name.", metavar="KEY", autocompletion=completion.config_keys
+        ),
+    ],
 ) -> None:
     """Remove one setting from the config file, so its default (or the environment) applies.
 

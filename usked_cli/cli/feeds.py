@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from usked_cli.cli import completion
 from usked_cli.cli.context import app_context
 from usked_cli.cli.groups import HelpGroup
 from usked_cli.cli.options import JsonOpt
@@ -25,6 +26,12 @@ app = typer.Typer(
 _USER_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@+-]{0,63}$")
 
 UserArg = Annotated[str, typer.Argument(help="A short user name, e.g. maria.", metavar="USER")]
+KnownUserArg = Annotated[
+    str,
+    typer.Argument(
+        help="A user with a feed, e.g. maria.", metavar="USER", autocompletion=completion.users
+    ),
+]
 
 
 def _check_user(user: str) -> str:
@@ -89,7 +96,7 @@ def add_cmd(
 
 
 @app.command("remove")
-def remove_cmd(ctx: typer.Context, user: UserArg) -> None:
+def remove_cmd(ctx: typer.Context, user: KnownUserArg) -> None:
     """Stop following a user's feed and drop their cached assignments.
 
     Example: `usked feeds remove maria`
@@ -184,7 +191,11 @@ def sync_cmd(
     ctx: typer.Context,
     users: Annotated[
         list[str] | None,
-        typer.Argument(help="Users to sync (default: every feed).", metavar="[USER]..."),
+        typer.Argument(
+            help="Users to sync (default: every feed).",
+            metavar="USER",
+            autocompletion=completion.users,
+        ),
     ] = None,
     json_output: JsonOpt = False,
 ) -> None:

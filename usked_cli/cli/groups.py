@@ -39,7 +39,8 @@ class HelpGroup(TyperGroup):
 
     def get_help_option(self, ctx: Any) -> Any:
         option = super().get_help_option(ctx)
-        _blank_flag_placeholders([option])
+        # Typer adds --install-completion/--show-completion after the group is built.
+        _blank_flag_placeholders([*self.params, option])
         return option
 
     def parse_args(self, ctx: Any, args: list[str]) -> list[str]:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -14,6 +15,7 @@ import typer
 
 from usked_cli.cli.context import AppContext, app_context
 from usked_cli.cli.options import CsvOpt, JsonOpt, MatchOpt, YesOpt, one_format
+from usked_cli.errors import EXIT_INTERRUPTED, EXIT_TERMINATED
 from usked_cli.render import Column, Output
 
 if TYPE_CHECKING:
@@ -120,7 +122,6 @@ def _confirm(question: str, yes: bool) -> None:
 
 
 # SIGTERM's exit code: 128 + 15, as a shell reports a process that SIGTERM ended.
-EXIT_TERMINATED = 143
 RESUME_HINT = "run the same command again to resume"
 
 
@@ -190,7 +191,7 @@ def _interruptible(journal: RenameJournal, lock: RunLock) -> Iterator[None]:
     try:
         yield
     except KeyboardInterrupt:
-        name, code = ("SIGTERM", EXIT_TERMINATED) if terminated else ("SIGINT", 130)
+        name, code = ("SIGTERM", EXIT_TERMINATED) if terminated else ("SIGINT", EXIT_INTERRUPTED)
         raise _interrupted(journal, lock.run_id, name, code) from None
     except BaseException:
         if lock.run_id is not None:
@@ -462,6 +463,11 @@ def _summarise_plan(out: Output, plan: NamePlan) -> None:
     )
 
 
+_PREVIEW_COLUMNS = [
+    Column("email", "Email", kind="email"),
+    Column("current_name", "Current name"),
+    Column("new_name", "New name"),
+]
 # Rows of the plan shown on a terminal before the question (--show-plan: all of them).
 PLAN_PREVIEW_ROWS = 20
 
@@ -477,16 +483,8 @@ def _show_plan(context: AppContext, records: list[dict[str, Any]], show_all: boo
         for r in records:
             out.note(f"plan: {r['email']}\t{r['current_name']}\t{r['new_name']}")
         return
-    from rich.table import Table
-
     shown = records if show_all else records[:PLAN_PREVIEW_ROWS]
-    table = Table(title="Plan", title_justify="left", box=None, header_style="bold", pad_edge=False)
-    table.add_column("Email", no_wrap=True)
-    table.add_column("Current name")
-    table.add_column("New name")
-    for record in shown:
-        table.add_row(record["email"], record["current_name"], record["new_name"])
-    out.console(stderr=True).print(table)
+    out.table(_PREVIEW_COLUMNS, shown, title="Plan", stderr=True)
     if len(shown) < len(records):
         out.note(
             f"… and {len(records) - len(shown)} more "
@@ -581,7 +579,7 @@ def undo_cmd(
     ctx: typer.Context,
     run_id: Annotated[
         str | None,
-        typer.Argument(help="The run to undo (default: the latest rename).", metavar="[RUN_ID]"),
+        typer.Argument(help="The run to undo (default: the latest rename).", metavar="RUN_ID"),
     ] = None,
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="Show what would be restored.")
@@ -702,13 +700,13 @@ def _run_undo(
 
 _HISTORY_COLUMNS = [
     Column("run_id", "Run", style="bold", kind="id"),
-    Column("kind", "Kind"),
-    Column("state", "State"),
+    Column("state", "State", kind="id"),
     Column("created_at", "Started", kind="id"),
-    Column("done", "Done"),
-    Column("failed", "Failed"),
-    Column("left", "Left"),
-    Column("what", "What", style="dim"),
+    Column("done", "Done", kind="id"),
+    Column("failed", "Failed", kind="id"),
+    Column("left", "Left", kind="id", optional=True),
+    # `kind` leads the description on a terminal (renames and undos read apart at a glance).
+    Column("what", "What", tty=lambda v, r: f"{r['kind']}: {v}", min_width=16),
 ]
 
 
@@ -737,6 +735,11 @@ def history_cmd(ctx: typer.Context, json_output: JsonOpt = False) -> None:
     if not runs:
         context.out.note("no rename runs yet")
         return
+    from datetime import datetime
+
+    from usked_cli.render import zone_header
+
+    tz = context.basics().timezone
     rows = []
     for run in runs:
         counts = run.counts
@@ -750,14 +753,20 @@ def history_cmd(ctx: typer.Context, json_output: JsonOpt = False) -> None:
                 "run_id": run.run_id,
                 "kind": run.kind,
                 "state": run.state,
-                "created_at": run.created_at,
+                "created_at": (
+                    f"{datetime.fromisoformat(run.created_at).astimezone(tz):%Y-%m-%d %H:%M}"
+                    if context.out.is_tty
+                    else run.created_at
+                ),
                 "done": counts["done"],
                 "failed": counts["failed"],
                 "left": counts["pending"] + counts["sending"],
                 "what": what,
             }
         )
-    context.out.table(_HISTORY_COLUMNS, rows)
+    started = zone_header("Started", [run.created_at for run in runs], tz)
+    columns = [replace(c, header=started) if c.key == "created_at" else c for c in _HISTORY_COLUMNS]
+    context.out.table(columns, rows)
 
 
 def json_selection(selection: dict[str, Any]) -> str:

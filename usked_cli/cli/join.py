@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from usked_cli.cli import completion
 from usked_cli.cli.assignments import feed_assignments, occurrences_of
 from usked_cli.cli.context import AppContext, app_context
 from usked_cli.cli.options import IcsOpt, YesOpt
@@ -53,12 +54,17 @@ def join_cmd(
         typer.Argument(
             help="A request id (104233), or `next` for the next Zoom assignment.",
             metavar="REQUEST_ID|next",
+            autocompletion=completion.request_ids_or_next,
         ),
     ],
     user: Annotated[
         list[str] | None,
         typer.Option(
-            "--user", "-u", help="Only this user's assignments (repeatable).", metavar="USER"
+            "--user",
+            "-u",
+            help="Only this user's assignments (repeatable).",
+            metavar="USER",
+            autocompletion=completion.users,
         ),
     ] = None,
     print_only: Annotated[
@@ -153,9 +159,15 @@ def _next_zoom(
         )
     ahead = [a for a in found if a.zoom and a.invite_link and not a.all_day and a.end > now]
     if not ahead:
+        from usked_cli.feeds.fetch import is_url
+
         whose = f" for {', '.join(users)}" if users else ""
+        if ics is None:
+            hint = "`usked sync` refreshes the feeds; `usked assignments list --to +30d` looks on"
+        else:
+            shown = "SOURCE" if is_url(ics) else ics  # a feed URL carries its token
+            hint = f"`usked assignments list --ics {shown} --to +30d` looks on"
         raise NotFoundError(
-            f"no Zoom assignment ahead in the next {NEXT_WINDOW.days} days{whose}",
-            hint="`usked sync` refreshes the feeds; `usked assignments list --to +30d` looks on",
+            f"no Zoom assignment ahead in the next {NEXT_WINDOW.days} days{whose}", hint=hint
         )
     return min(ahead, key=lambda a: (a.start, a.request_id))

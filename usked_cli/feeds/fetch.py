@@ -240,10 +240,11 @@ def _read_response(
 
 
 def _check_redirect(url: str, target: str, host: str, *, webcal: bool) -> None:
-    """Refuse a redirect from https to anything but https (the URL's token would travel bare)."""
+    """Refuse a redirect from https to anything but https, and from a loopback http address to
+    another host's http one (the URL's token would travel bare)."""
     scheme = urlsplit(target).scheme.lower()
+    where = urlsplit(target).hostname or "another host"
     if urlsplit(url).scheme.lower() == "https" and scheme != "https":
-        where = urlsplit(target).hostname or "another host"
         if webcal:
             raise FeedFetchError(
                 f"webcal:// is fetched as https://; {host} redirected it to plain http "
@@ -255,6 +256,11 @@ def _check_redirect(url: str, target: str, host: str, *, webcal: bool) -> None:
         )
     if scheme not in ("https", "http"):
         raise FeedFetchError(f"{host} redirected the feed to a {scheme}: address: refused")
+    if scheme == "http" and not is_loopback(urlsplit(target).hostname):
+        raise FeedFetchError(
+            f"{host} redirected the feed to plain http ({where}), which would expose the "
+            "feed's token: refused (http:// is accepted for loopback hosts only)"
+        )
 
 
 def _speaks_plain_http(reason: str) -> bool:

@@ -689,7 +689,11 @@ class _FeedReader:
         length = self._length(properties)
         span = timedelta(days=max(MAX_OCCURRENCES / 2 / rate, 1 / 24))
         piece_start = query[0]
-        seen: set[tuple[bool, datetime]] = set()
+        # An occurrence that two pieces both hold is listed once. Keyed by wall clock and
+        # instant: a rule's step into a skipped hour (02:00 when the clocks go to 03:00) is the
+        # same instant as the next one and still an occurrence of its own, as it is for
+        # recurring_ical_events and for a series expanded in one piece.
+        seen: set[tuple[bool, datetime, datetime]] = set()
         kept: recurring_ical_events.CalendarQuery | None = None
         while piece_start < query[1]:
             piece_end = min(piece_start + span, query[1])
@@ -717,7 +721,11 @@ class _FeedReader:
             for occurrence in found:
                 if occurrence.source is core:
                     occurrence.source = master_event
-                key = (occurrence.source is master_event, self._instant(occurrence.start))
+                key = (
+                    occurrence.source is master_event,
+                    _naive(occurrence.start),
+                    self._instant(occurrence.start),
+                )
                 if key not in seen:
                     seen.add(key)
                     yield occurrence

@@ -85,9 +85,13 @@ def sync_feeds(
     states = {state.user: state for state in workspace.feed_states()}
     outcomes: list[SyncOutcome] = []
     client = new_http_client(transport) if any(is_url(s) for s in feeds.values()) else None
+    # What fetching said (plain http to a loopback host), per user; reported with the outcome.
+    said: dict[str, list[str]] = {user: [] for user in feeds}
     try:
-        for index, (user, source, result) in enumerate(_fetch_all(feeds, states, client), start=1):
+        fetched = _fetch_all(feeds, states, client, said)
+        for index, (user, source, result) in enumerate(fetched, start=1):
             outcome = _store(workspace, user, source, result, states.get(user), now, default_tz)
+            outcome.warnings[:0] = said[user]
             outcomes.append(outcome)
             if on_done is not None:
                 on_done(index, len(feeds), outcome)
@@ -98,7 +102,10 @@ def sync_feeds(
 
 
 def _fetch_all(
-    feeds: Mapping[str, str], states: Mapping[str, FeedState], client: httpx.Client | None
+    feeds: Mapping[str, str],
+    states: Mapping[str, FeedState],
+    client: httpx.Client | None,
+    said: Mapping[str, list[str]],
 ) -> Iterator[tuple[str, str, Fetched | UskedError]]:
     """(user, source, what the fetch gave) in the order given, fetching ahead on threads."""
 
@@ -111,6 +118,7 @@ def _fetch_all(
             etag=state.etag if same and state else None,
             last_modified=state.last_modified if same and state else None,
             client=client,
+            warn=said[user].append,
         )
 
     with ThreadPoolExecutor(max_workers=min(FETCH_THREADS, max(1, len(feeds)))) as pool:
