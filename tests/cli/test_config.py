@@ -325,3 +325,11 @@ def test_piped_output_has_no_ansi_and_tty_output_is_a_table(
 def test_config_path_prints_the_resolved_path(config_file: Path) -> None:
     result = run(["config", "path"])
     assert result.stdout == f"{config_file}\n"
+
+
+def test_config_set_a_loopback_http_feed_warns_as_feeds_add_does() -> None:
+    result = run(["config", "set", "feeds.bob", "http://127.0.0.1:8000/bob.ics"])
+    assert result.exit_code == 0, result.stderr
+    assert "warning: 127.0.0.1: fetching a feed over plain http" in result.stderr
+    refused = run(["config", "set", "feeds.bob", "http://feeds.example.org/bob.ics"])
+    assert refused.exit_code == 2

@@ -139,10 +139,12 @@ class SetResult:
 def set_setting(config_path: Path, key: str, value: Any) -> SetResult:
     """Validate and write one setting. A refused value leaves the file untouched (exit 2)."""
     check_key(key)
+    warnings: list[str] = []
     if key.startswith("feeds."):
         from usked_cli.feeds.fetch import check_source
 
-        value = check_source(str(value))  # the same checks as `feeds add`
+        # the same checks as `feeds add`, and the same warning for a loopback http:// feed
+        value = check_source(str(value), warn=warnings.append)
 
     def change(document: Document) -> None:
         set_key(document, key, value)
@@ -152,6 +154,7 @@ def set_setting(config_path: Path, key: str, value: Any) -> SetResult:
     update_config(config_path, change)
     shown = MASK if is_secret_key(key) else repr(_read_back(config_path, key))
     result = SetResult(f"set {key} = {shown} in {config_path}")
+    result.notes.extend(f"warning: {warning}" for warning in warnings)
     env_name = sources.covering_env_var(key.split("."))
     if env_name:
         result.notes.append(f"note: {env_name} is set in the environment and overrides this value")

@@ -613,6 +613,17 @@ class _FeedReader:
             all_day = not isinstance(occurrence.start, datetime)
             start = self._aware(occurrence.start)
             end = self._aware(occurrence.end)
+            length = details.length
+            if (
+                length is not None
+                and isinstance(occurrence.start, datetime)
+                and isinstance(occurrence.end, datetime)
+                and (occurrence.start.tzinfo is None) is (occurrence.end.tzinfo is None)
+                and occurrence.end - occurrence.start == length
+            ):
+                # As for single events: the hours of DURATION are exact time (RFC 5545 3.3.6);
+                # recurring_ical_events adds them on the wall clock, an hour off across a change.
+                end = self._add_duration(occurrence.start, start, length)
             if all_day and end == start:  # as for single events: DTEND = DTSTART is one day
                 end = self._aware(occurrence.start + _ONE_DAY)
             if end < start:
@@ -753,7 +764,11 @@ class _FeedReader:
             return None
         rule = rules[0]
         count = _first_int(rule.get("COUNT"))
-        reach = rate * max(0.0, (last - self._instant(start)).total_seconds() / 86400) + 1
+        # The steps the rule takes by `last`, counted on the wall clock it steps on (across a
+        # change to summer time it takes an hour's steps more than the hours that pass).
+        zone = start.tzinfo if isinstance(start, datetime) and start.tzinfo else self.floating_tz
+        days = (_naive(last.astimezone(zone)) - _naive(start)).total_seconds() / 86400
+        reach = rate * max(0.0, days) + 1
         if count is not None and count > reach:
             # A COUNT the rule cannot reach by the end of the window is no limit in it.
             rule = icalendar.vRecur({k: v for k, v in rule.items() if k != "COUNT"})
@@ -896,6 +911,8 @@ class _Details:
     cancelled: bool
     start: date | None  # DTSTART
     replaces: date | None  # RECURRENCE-ID: the occurrence an override stands in for
+    # DURATION of an event without DTEND, when it has hours, minutes or seconds (exact time)
+    length: timedelta | None = None
 
     @classmethod
     def of(cls, properties: _Properties) -> _Details:
@@ -904,6 +921,7 @@ class _Details:
         links = [_text(properties, name) for name in _LINK_PROPERTIES + _EXTRA_LINK_PROPERTIES]
         start = getattr(properties.get("DTSTART"), "dt", None)
         replaces = getattr(properties.get("RECURRENCE-ID"), "dt", None)
+        length = None if "DTEND" in properties else getattr(properties.get("DURATION"), "dt", None)
         zoom = find_zoom_link(*links)
         notes = description.strip() or _html_to_text(_text(properties, "X-ALT-DESC"))
         meeting_id = zoom.meeting_id if zoom else None
@@ -921,6 +939,7 @@ class _Details:
             cancelled=_cancelled(properties),
             start=start if isinstance(start, date) else None,
             replaces=replaces if isinstance(replaces, date) else None,
+            length=length if isinstance(length, timedelta) and length.seconds else None,
         )
 
 
