@@ -345,6 +345,8 @@ def feed_assignments(
         default_tz=context.basics().timezone,
         source=describe_source(source),
     )
+    for note in parsed.notes:
+        context.out.note(f"note: {note}")
     for warning in parsed.warnings:
         context.out.warn(warning)
     return parsed.assignments

@@ -232,6 +232,8 @@ def sync_cmd(
             out.error(f"{outcome.user}: {outcome.error} ({kept})")
         elif total > 1 or out.verbose:
             out.note(f"({index}/{total}) {outcome.user}: {_describe(outcome)}")
+        for note in outcome.notes:
+            out.note(f"note: {outcome.user}: {note}")
         for warning in outcome.warnings:
             out.warn(f"{outcome.user}: {warning}")
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import replace
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -701,12 +702,13 @@ def _run_undo(
 _HISTORY_COLUMNS = [
     Column("run_id", "Run", style="bold", kind="id"),
     Column("state", "State", kind="id"),
-    Column("created_at", "Started", kind="id"),
+    Column("created_at", "Started", kind="id", min_width=13),  # "Started (CST)" whole
     Column("done", "Done", kind="id"),
     Column("failed", "Failed", kind="id"),
     Column("left", "Left", kind="id", optional=True),
-    # `kind` leads the description on a terminal (renames and undos read apart at a glance).
-    Column("what", "What", tty=lambda v, r: f"{r['kind']}: {v}", min_width=16),
+    # On a terminal What starts with "rename:" or "undo of" (the two read apart at a glance).
+    # At least a run id wide: "undo of RUN_ID" never splits the id `undo` takes.
+    Column("what", "What", tty=lambda v, r: v if r["undo_of"] else f"rename: {v}", min_width=20),
 ]
 
 
@@ -735,11 +737,10 @@ def history_cmd(ctx: typer.Context, json_output: JsonOpt = False) -> None:
     if not runs:
         context.out.note("no rename runs yet")
         return
-    from datetime import datetime
-
     from usked_cli.render import zone_header
 
     tz = context.basics().timezone
+    this_year = context.now().astimezone(tz).year
     rows = []
     for run in runs:
         counts = run.counts
@@ -754,7 +755,7 @@ def history_cmd(ctx: typer.Context, json_output: JsonOpt = False) -> None:
                 "kind": run.kind,
                 "state": run.state,
                 "created_at": (
-                    f"{datetime.fromisoformat(run.created_at).astimezone(tz):%Y-%m-%d %H:%M}"
+                    _short_time(datetime.fromisoformat(run.created_at).astimezone(tz), this_year)
                     if context.out.is_tty
                     else run.created_at
                 ),
@@ -762,11 +763,18 @@ def history_cmd(ctx: typer.Context, json_output: JsonOpt = False) -> None:
                 "failed": counts["failed"],
                 "left": counts["pending"] + counts["sending"],
                 "what": what,
+                "undo_of": run.undo_of,
             }
         )
     started = zone_header("Started", [run.created_at for run in runs], tz)
     columns = [replace(c, header=started) if c.key == "created_at" else c for c in _HISTORY_COLUMNS]
     context.out.table(columns, rows)
+
+
+def _short_time(moment: datetime, this_year: int) -> str:
+    """A run's start on a terminal: `02 Dec 07:40` this year, the date in others (JSON and
+    piped output keep the full ISO time)."""
+    return f"{moment:%d %b %H:%M}" if moment.year == this_year else f"{moment:%Y-%m-%d}"
 
 
 def json_selection(selection: dict[str, Any]) -> str:

@@ -93,7 +93,14 @@ def host_link_cmd(
         if not window.is_open:
             message = not_open_message(window, now=started_at, tz=tz)
             if not wait:
-                raise PolicyRefusal(message, hint=f"usked host-link {request_id} --wait")
+                # The same command with --wait (and the same --ics: a path as given, a URL
+                # as SOURCE, since its token stays out of messages).
+                again = f"usked host-link {request_id} --wait"
+                if ics:
+                    from usked_cli.feeds.fetch import is_url
+
+                    again += f" --ics {'SOURCE' if is_url(ics) else ics}"
+                raise PolicyRefusal(message, hint=again)
             if window.wait > timedelta(hours=MAX_WAIT_HOURS):
                 raise PolicyRefusal(
                     f"{message}: more than {MAX_WAIT_HOURS} h away; "

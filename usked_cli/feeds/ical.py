@@ -98,6 +98,9 @@ class ParseResult:
     event_count: int = 0  # VEVENTs seen, the skipped ones included
     calendar_name: str | None = None  # X-WR-CALNAME
     calendar_tz: str | None = None  # X-WR-TIMEZONE, as written
+    # Where a capped series was cut: the assignments are complete only before this instant
+    # (a cache keeps them for windows that end before it, and expands later ones again).
+    complete_until: datetime | None = None
 
 
 # Properties that place an event in time: a broken one means the event cannot be placed.
@@ -631,6 +634,9 @@ class _FeedReader:
             if not self._in_window(start, end, all_day):
                 continue
             if len(made) >= MAX_OCCURRENCES:
+                cut = made[-1].start
+                if self.result.complete_until is None or cut < self.result.complete_until:
+                    self.result.complete_until = cut
                 position = master[0] if master is not None else members[0][0]
                 self._note(
                     uid,
@@ -699,7 +705,16 @@ class _FeedReader:
         others = [event for _, event, props in members if props is not properties]
         length = self._length(properties)
         span = timedelta(days=max(MAX_OCCURRENCES / 2 / rate, 1 / 24))
+        widest = span * 64
         piece_start = query[0]
+        if properties.get("RDATE") is None:
+            # Nothing occurs before DTSTART (an override's own, when it moved one earlier): the
+            # pieces start there, or an empty stretch before it would widen them (below) until
+            # one held millions of a FREQ=SECONDLY rule's occurrences.
+            earliest = min(
+                self._instant(props["DTSTART"].dt) for _, _, props in members if "DTSTART" in props
+            )
+            piece_start = max(piece_start, earliest - length)
         # An occurrence that two pieces both hold is listed once. Keyed by wall clock and
         # instant: a rule's step into a skipped hour (02:00 when the clocks go to 03:00) is the
         # same instant as the next one and still an occurrence of its own, as it is for
@@ -741,7 +756,7 @@ class _FeedReader:
                     seen.add(key)
                     yield occurrence
             if len(found) < MAX_OCCURRENCES // 8:
-                span *= 2
+                span = min(span * 2, widest)
             piece_start = piece_end
 
     def _moved(

@@ -182,7 +182,9 @@ def _store(
         etag=result.etag,
         last_modified=result.last_modified,
         synced_at=stamp,
-        horizon=horizon,
+        # A capped series is stored only up to where it was cut; a window after that is
+        # expanded again from the stored copy (usked_cli.assignments), capped in that window.
+        horizon=(horizon[0], min(horizon[1], parsed.complete_until or horizon[1])),
         event_count=parsed.event_count,
         calendar_tz=parsed.calendar_tz,
         parsed_with=parsed_with,
