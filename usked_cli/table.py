@@ -30,6 +30,16 @@ NARROW_GAP = 1  # when the fixed columns alone would not fit otherwise
 LINK_INDENT = 4
 MIN_TEXT_WIDTH = 8
 COMFORTABLE = 24  # text columns ask for this much before a link may share their row
+# An identifier longer than this (and a third of the width) does not set its column's width:
+# it is shown whole on its own line under the row (an Exchange UID used as a request id is
+# ~100 characters), and its cell says so with OVERFLOW.
+LONG_ID = 24
+OVERFLOW = "↓"
+
+
+def _too_long(spec: Spec, length: int, width: int) -> bool:
+    return spec.kind == "id" and length > max(LONG_ID, width // 3)
+
 
 _SGR = {
     "bold": "1",
@@ -171,9 +181,13 @@ def render(
                 out.append("")
             out.append(_style(visible(heading), "bold", layout))
         cells: list[list[str]] = []
+        below: list[str] = []
         for spec, width in shown:
             cell = spec.cells[row]
             text = plan.shown_text(spec, cell)
+            if _too_long(spec, cell_len(text), layout.width):
+                below.append(f"{' ' * LINK_INDENT}{visible(spec.header)}: {text}")
+                text = OVERFLOW
             if spec.kind == "text" or (spec.kind == "link" and cell.link is None):
                 lines = wrap(text, width, fold=spec.fold)
                 cells.append([_style(_pad(line, width), spec.style, layout) for line in lines])
@@ -189,6 +203,7 @@ def render(
                 for lines, (_spec, width) in zip(cells, shown, strict=True)
             ]
             out.append(gap.join(parts).rstrip())
+        out.extend(below)  # identifiers too long for any column, whole (the terminal may wrap)
         if plan.detached is not None:
             out.extend(_under_row(plan.detached, plan.detached.cells[row], layout))
     return out
@@ -301,6 +316,9 @@ def _widths(
         natural = max(lengths, default=0)
         if natural == 0 and header == 0:
             continue  # nothing to show
+        if spec.kind == "id":
+            lengths = [n if not _too_long(spec, n, width) else 1 for n in lengths]
+            natural = max(lengths, default=0)
         if spec.kind in ("text", "link"):
             # Links that stay in the row are never wrapped: they set the column's minimum.
             links = [n for n, c in zip(lengths, spec.cells, strict=True) if c.link is not None]

@@ -189,3 +189,42 @@ def test_conflicts_keep_emails_and_times_whole(
     assert "(CST)" in text
     assert "Mon 02 Mar 10:00-11:00" in text
     assert re.search(r"\b11:05-12:05\b", text)  # the same day: the day is said once
+
+
+EXCHANGE_UID = (
+    "040000008200E00074C5B7101A82E0080000000010A1B2C3D4E5F60100000000000000001000000"
+    "09F8E7D6C5B4A39281706F5E4D3C2B1A0"
+)
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_an_exchange_uid_as_request_id_goes_whole_under_its_row(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, width: int
+) -> None:
+    # An event with no request number takes its UID as the request id; Exchange's are ~100
+    # characters. It must not widen the table past the terminal nor break the titles.
+    feed = tmp_path / "exchange.ics"
+    feed.write_text(
+        "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//Microsoft Corporation//Outlook 16.0//EN\r\n"
+        f"BEGIN:VEVENT\r\nUID:{EXCHANGE_UID}\r\nDTSTAMP:20260101T000000Z\r\n"
+        "DTSTART;TZID=Eastern Standard Time:20261127T090000\r\n"
+        "DTEND;TZID=Eastern Standard Time:20261127T100000\r\n"
+        "SUMMARY:Quarterly review with the interpreting team\r\n"
+        "LOCATION:https://us02web.zoom.us/j/85512345678?pwd=SGVsbG9Xb3JsZDEyMzQ1Ng.1\r\n"
+        "END:VEVENT\r\nEND:VCALENDAR\r\n"
+    )
+    on_terminal(monkeypatch, width)
+    result = run(
+        ["--tz", "America/Chicago", "assignments", "list", "--ics", str(feed), "--to", "+2d"],
+        now=NOW,
+    )
+    assert result.exit_code == 0, result.stderr
+    lines = result.stdout.splitlines()
+    below = [line for line in lines if EXCHANGE_UID in line]
+    assert below == [f"    Request: {EXCHANGE_UID}"]  # whole, on its own line
+    table = [line for line in lines if line not in below]
+    assert_fits("\n".join(table), width)
+    assert any("08:00-09:00" in line and "↓" in line for line in table)
+    shown = set(" ".join(table).split())
+    title = {"Quarterly", "review", "with", "the", "interpreting", "team"}
+    assert title <= shown  # no word of the title broken
