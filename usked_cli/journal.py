@@ -124,9 +124,14 @@ class RenameJournal:
         now: datetime,
     ) -> str:
         """Commit the run and every planned rename at once; returns the new run id."""
-        run_id = f"{now.astimezone(UTC):%Y%m%dT%H%M%S}-{secrets.token_hex(2)}"
         stamp = _stamp(now)
         with self.workspace.transaction() as db:
+            # The start second and a random suffix; two runs in one second draw again.
+            while True:
+                run_id = f"{now.astimezone(UTC):%Y%m%dT%H%M%S}-{secrets.token_hex(2)}"
+                taken = "SELECT 1 FROM rename_run WHERE run_id = ?"
+                if db.execute(taken, (run_id,)).fetchone() is None:
+                    break
             db.execute(
                 "INSERT INTO rename_run (run_id, kind, run_key, selection, template, org, "
                 "undo_of, state, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, 'running', ?)",

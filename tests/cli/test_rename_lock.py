@@ -167,3 +167,27 @@ def test_history_states_failed_and_undone(zoom: ZoomKit, org: None) -> None:
     again = zoom.run([*RENAME, "--yes", "--json"])
     assert again.exit_code == 0, again.stderr
     assert json.loads(again.stdout)["resumed"] is False
+
+
+def test_two_runs_started_in_one_second_get_distinct_ids(
+    journal: RenameJournal, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The suffix is random: a draw that repeats one already taken is drawn again, never an
+    # IntegrityError shown as an internal error.
+    draws = iter(["8d3e", "8d3e", "b1c7"])
+    monkeypatch.setattr("usked_cli.journal.secrets.token_hex", lambda n: next(draws))
+    rename = PlannedRename("u1", "host-01@acme.org", Names("B J", "B", "J"), Names("X A", "X", "A"))
+    ids = [
+        journal.start_run(
+            kind="rename",
+            run_key=f"key {n}",
+            selection={"pool": ["host-*@acme.org"]},
+            template="{org} Host {letter}",
+            org="Acme Corp",
+            undo_of=None,
+            renames=[rename],
+            now=DEFAULT_EPOCH,
+        )
+        for n in range(2)
+    ]
+    assert ids == ["20260302T150000-8d3e", "20260302T150000-b1c7"]

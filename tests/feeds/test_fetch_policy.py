@@ -286,6 +286,18 @@ def test_webcal_to_a_real_plain_http_server_is_explained(plain_http_port: int) -
     assert TOKEN not in message
 
 
+def test_https_to_a_real_plain_http_server_is_explained(plain_http_port: int) -> None:
+    # Not Python's "[SSL: WRONG_VERSION_NUMBER]": what happened, and what to do.
+    source = f"https://127.0.0.1:{plain_http_port}/ical/{TOKEN}/m.ics"
+    with new_http_client() as client, pytest.raises(FeedFetchError) as caught:
+        fetch(source, client=client)
+    message = caught.value.message
+    assert message.startswith("127.0.0.1 answered plain http to an https request")
+    assert "ask for its https address" in message
+    assert "SSL" not in message
+    assert TOKEN not in message
+
+
 # --- certificates ----------------------------------------------------------------------------
 
 

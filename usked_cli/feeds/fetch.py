@@ -196,9 +196,10 @@ def _fetch_http(
         raise FeedFetchError(f"{host} did not answer in time") from None
     except httpx.ConnectError as exc:
         reason = _reason(exc)
-        if webcal and _speaks_plain_http(reason):
+        if _speaks_plain_http(reason):
+            asked = "webcal:// is fetched as https://; " if webcal else ""
             raise FeedFetchError(
-                f"webcal:// is fetched as https://; {host} answered plain http, which would "
+                f"{asked}{host} answered plain http to an https request, which would "
                 "expose the feed's token: ask for its https address"
             ) from None
         if "CERTIFICATE_VERIFY_FAILED" in reason:
