@@ -96,7 +96,12 @@ class Output:
 
     @property
     def color(self) -> bool:
-        return self.is_tty and not self.no_color and "NO_COLOR" not in os.environ
+        return self.is_tty and self.color_allowed
+
+    @property
+    def color_allowed(self) -> bool:
+        """Colour on a terminal unless --no-color or NO_COLOR says otherwise."""
+        return not self.no_color and "NO_COLOR" not in os.environ
 
     # --- data on stdout -------------------------------------------------------------------------
 
@@ -123,8 +128,7 @@ class Output:
         """
         if stderr:
             if self.stderr_is_tty:
-                color = not self.no_color and "NO_COLOR" not in os.environ
-                lines = self.table_lines(columns, rows, title, group_key, color=color)
+                lines = self.table_lines(columns, rows, title, group_key, color=self.color_allowed)
                 self.stderr.write("".join(line + "\n" for line in lines))
             return
         if self.is_tty:
@@ -234,7 +238,7 @@ class Output:
             highlight=False,
             emoji=False,
             force_terminal=tty,
-            no_color=self.no_color or "NO_COLOR" in os.environ or not tty,
+            no_color=not (tty and self.color_allowed),
             soft_wrap=False,
         )
 

@@ -191,3 +191,17 @@ def test_two_runs_started_in_one_second_get_distinct_ids(
         for n in range(2)
     ]
     assert ids == ["20260302T150000-8d3e", "20260302T150000-b1c7"]
+
+
+def test_piped_history_is_one_line_per_run_with_every_field(zoom: ZoomKit, org: None) -> None:
+    # The terminal table folds Kind into What; a script reading the lines keeps every field.
+    add_hosts(zoom, "Barry Jones", "Ann Lee")
+    assert zoom.run([*RENAME, "--yes"]).exit_code == 0
+    piped = zoom.run(["admin", "zoom-users", "history"])
+    assert piped.exit_code == 0, piped.stderr
+    [line] = piped.stdout.splitlines()
+    run_id, kind, state, started, done, failed, left, what = line.split("\t")
+    assert (kind, state, done, failed, left) == ("rename", "done", "2", "0", "0")
+    assert started == DEFAULT_EPOCH.isoformat()
+    assert what == "pool host-*@acme.org -> {org} Host {letter}"
+    assert run_id.startswith("20260302T150000-")

@@ -381,14 +381,14 @@ def occurrences_of(context: AppContext, request_id: str, ics: str | None) -> lis
         if a.request_id == wanted
     ]
     if not found:
-        from usked_cli.feeds.fetch import describe_source, is_url
+        from usked_cli.feeds.fetch import describe_source, source_in_hint
 
         # A feed's URL carries its token: messages name its host only.
-        shown = describe_source(ics)
-        listing = "SOURCE" if is_url(ics) else ics
         raise NotFoundError(
-            f"no assignment with request id {wanted or request_id.strip()} in {shown}",
-            hint=f"`usked assignments list --ics {listing} --from -30d` shows its request ids",
+            f"no assignment with request id {wanted or request_id.strip()} in "
+            f"{describe_source(ics)}",
+            hint=f"`usked assignments list --ics {source_in_hint(ics)} --from -30d` shows its "
+            "request ids",
         )
     return found
 

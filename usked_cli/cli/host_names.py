@@ -7,8 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import replace
-from datetime import datetime
+from datetime import datetime, tzinfo
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -17,7 +16,7 @@ import typer
 from usked_cli.cli.context import AppContext, app_context
 from usked_cli.cli.options import CsvOpt, JsonOpt, MatchOpt, YesOpt, one_format
 from usked_cli.errors import EXIT_INTERRUPTED, EXIT_TERMINATED
-from usked_cli.render import Column, Output
+from usked_cli.render import Column, Output, Row, zone_header
 
 if TYPE_CHECKING:
     from usked_cli.errors import UskedError
@@ -699,17 +698,45 @@ def _run_undo(
         _finish_report(context, report, json_output=json_output)
 
 
+# Piped: every field, times in ISO 8601 (one line per run, as scripts read it).
 _HISTORY_COLUMNS = [
-    Column("run_id", "Run", style="bold", kind="id"),
-    Column("state", "State", kind="id"),
-    Column("created_at", "Started", kind="id", min_width=13),  # "Started (CST)" whole
-    Column("done", "Done", kind="id"),
-    Column("failed", "Failed", kind="id"),
-    Column("left", "Left", kind="id", optional=True),
-    # On a terminal What starts with "rename:" or "undo of" (the two read apart at a glance).
-    # At least a run id wide: "undo of RUN_ID" never splits the id `undo` takes.
-    Column("what", "What", tty=lambda v, r: v if r["undo_of"] else f"rename: {v}", min_width=20),
+    Column("run_id", "Run"),
+    Column("kind", "Kind"),
+    Column("state", "State"),
+    Column("created_at", "Started"),
+    Column("done", "Done"),
+    Column("failed", "Failed"),
+    Column("left", "Left"),
+    Column("what", "What"),
 ]
+
+
+def _history_terminal_columns(runs: list[RunSummary], tz: tzinfo, now: datetime) -> list[Column]:
+    """On a terminal: the start in the display zone (`02 Dec 07:40`, named once in the header),
+    and What saying "rename:" or "undo of" in place of a Kind column, so that at 80 columns
+    nothing an admin copies is split."""
+    this_year = now.astimezone(tz).year
+
+    def started(value: str, row: Row) -> str:
+        moment = datetime.fromisoformat(value).astimezone(tz)
+        return f"{moment:%d %b %H:%M}" if moment.year == this_year else f"{moment:%Y-%m-%d}"
+
+    header = zone_header("Started", [run.created_at for run in runs], tz)
+    return [
+        Column("run_id", "Run", style="bold", kind="id"),
+        Column("state", "State", kind="id"),
+        Column("created_at", header, tty=started, kind="id", min_width=13),  # header whole
+        Column("done", "Done", kind="id"),
+        Column("failed", "Failed", kind="id"),
+        Column("left", "Left", kind="id", optional=True),
+        # At least a run id wide: "undo of RUN_ID" never splits the id `undo` takes.
+        Column(
+            "what",
+            "What",
+            tty=lambda v, r: v if r["kind"] == "undo" else f"rename: {v}",
+            min_width=20,
+        ),
+    ]
 
 
 def history_cmd(ctx: typer.Context, json_output: JsonOpt = False) -> None:
@@ -737,10 +764,6 @@ def history_cmd(ctx: typer.Context, json_output: JsonOpt = False) -> None:
     if not runs:
         context.out.note("no rename runs yet")
         return
-    from usked_cli.render import zone_header
-
-    tz = context.basics().timezone
-    this_year = context.now().astimezone(tz).year
     rows = []
     for run in runs:
         counts = run.counts
@@ -754,27 +777,19 @@ def history_cmd(ctx: typer.Context, json_output: JsonOpt = False) -> None:
                 "run_id": run.run_id,
                 "kind": run.kind,
                 "state": run.state,
-                "created_at": (
-                    _short_time(datetime.fromisoformat(run.created_at).astimezone(tz), this_year)
-                    if context.out.is_tty
-                    else run.created_at
-                ),
+                "created_at": run.created_at,
                 "done": counts["done"],
                 "failed": counts["failed"],
                 "left": counts["pending"] + counts["sending"],
                 "what": what,
-                "undo_of": run.undo_of,
             }
         )
-    started = zone_header("Started", [run.created_at for run in runs], tz)
-    columns = [replace(c, header=started) if c.key == "created_at" else c for c in _HISTORY_COLUMNS]
-    context.out.table(columns, rows)
-
-
-def _short_time(moment: datetime, this_year: int) -> str:
-    """A run's start on a terminal: `02 Dec 07:40` this year, the date in others (JSON and
-    piped output keep the full ISO time)."""
-    return f"{moment:%d %b %H:%M}" if moment.year == this_year else f"{moment:%Y-%m-%d}"
+    out = context.out
+    if out.is_tty:
+        tz = context.basics().timezone
+        out.table(_history_terminal_columns(runs, tz, context.now()), rows)
+    else:
+        out.tsv(_HISTORY_COLUMNS, rows)
 
 
 def json_selection(selection: dict[str, Any]) -> str:

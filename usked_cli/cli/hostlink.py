@@ -93,13 +93,11 @@ def host_link_cmd(
         if not window.is_open:
             message = not_open_message(window, now=started_at, tz=tz)
             if not wait:
-                # The same command with --wait (and the same --ics: a path as given, a URL
-                # as SOURCE, since its token stays out of messages).
                 again = f"usked host-link {request_id} --wait"
-                if ics:
-                    from usked_cli.feeds.fetch import is_url
+                if ics:  # the same feed again
+                    from usked_cli.feeds.fetch import source_in_hint
 
-                    again += f" --ics {'SOURCE' if is_url(ics) else ics}"
+                    again += f" --ics {source_in_hint(ics)}"
                 raise PolicyRefusal(message, hint=again)
             if window.wait > timedelta(hours=MAX_WAIT_HOURS):
                 raise PolicyRefusal(

@@ -159,14 +159,13 @@ def _next_zoom(
         )
     ahead = [a for a in found if a.zoom and a.invite_link and not a.all_day and a.end > now]
     if not ahead:
-        from usked_cli.feeds.fetch import is_url
+        from usked_cli.feeds.fetch import source_in_hint
 
         whose = f" for {', '.join(users)}" if users else ""
         if ics is None:
             hint = "`usked sync` refreshes the feeds; `usked assignments list --to +30d` looks on"
         else:
-            shown = "SOURCE" if is_url(ics) else ics  # a feed URL carries its token
-            hint = f"`usked assignments list --ics {shown} --to +30d` looks on"
+            hint = f"`usked assignments list --ics {source_in_hint(ics)} --to +30d` looks on"
         raise NotFoundError(
             f"no Zoom assignment ahead in the next {NEXT_WINDOW.days} days{whose}", hint=hint
         )

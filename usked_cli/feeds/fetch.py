@@ -102,6 +102,12 @@ def check_source(source: str, *, warn: Warn | None = None) -> str:
         raise InputError(f"{source}: {exc.strerror or exc}") from None
 
 
+def source_in_hint(source: str) -> str:
+    """A source as a hint's command line repeats it: a path as given, a URL as SOURCE (the
+    user has it; its token stays out of messages)."""
+    return "SOURCE" if is_url(source) else source
+
+
 def describe_source(source: str) -> str:
     """What to call a source in messages: the host for URLs (their paths carry feed tokens)."""
     if is_url(source):
