@@ -228,3 +228,14 @@ def test_an_exchange_uid_as_request_id_goes_whole_under_its_row(
     shown = set(" ".join(table).split())
     title = {"Quarterly", "review", "with", "the", "interpreting", "team"}
     assert title <= shown  # no word of the title broken
+
+
+def test_an_empty_listing_on_a_terminal_is_the_note_alone(monkeypatch: pytest.MonkeyPatch) -> None:
+    on_terminal(monkeypatch, 80)
+    result = run(
+        ["assignments", "list", "--ics", str(SAMPLE), "--from", "2026-11-29", "--to", "2026-11-29"],
+        now=NOW,
+    )
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout == ""  # no table of headers with nothing under them
+    assert result.stderr.startswith("no assignments from ")

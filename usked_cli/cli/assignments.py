@@ -175,6 +175,8 @@ def render_assignments(
     elif as_csv:
         out.csv(_CSV_COLUMNS, records)
     elif out.is_tty:
+        if not records:
+            return  # the caller said so on stderr; an empty table's headers say nothing
         from usked_cli.render import zone_header
 
         columns = list(_TTY_COLUMNS)
