@@ -68,7 +68,9 @@ def _run(args: list[str]) -> None:
 
         if os.environ.get("USKED_DEBUG", "") not in ("", "0"):
             raise
-        sys.stderr.write(f"error: internal error: {type(exc).__name__}: {exc}\n")
+        from usked_cli.safe import visible
+
+        sys.stderr.write(f"error: internal error: {type(exc).__name__}: {visible(str(exc))}\n")
         sys.stderr.write("hint: run again with USKED_DEBUG=1 for the traceback, and report it\n")
         sys.exit(1)
 

@@ -1,4 +1,8 @@
-"""The rename journal in the SQLite workspace: no name is ever lost.
+"""The rename journal: no name is ever lost.
+
+It is kept in `journal.sqlite3` beside the workspace (usked_cli.store.JournalFile), apart from the
+cache: the workspace can be deleted and rebuilt by `usked sync`, the journal cannot (`undo` reads
+the names it recorded).
 
 Before the first PATCH of a run, the run and every user's before and after names are committed in
 one transaction; each PATCH's outcome is committed as it lands. An item goes pending -> sending ->
@@ -19,6 +23,7 @@ import fcntl
 import json
 import os
 import secrets
+import sqlite3
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -27,7 +32,7 @@ from pathlib import Path
 from typing import Any
 
 from usked_cli.errors import OperationalError
-from usked_cli.store import Workspace
+from usked_cli.store import JournalFile, Workspace
 
 # Stored states. 'running' is written when a run starts and stays after kill -9; 'interrupted' when
 # a run stops early in a way the process sees. Only these are resumed; a 'failed' run (finished,
@@ -99,9 +104,20 @@ def _stamp(now: datetime) -> str:
 
 
 class RenameJournal:
+    """The runs and items of renames and undos, over the workspace's journal file (opened on
+    first use: a command that stops before it reads or writes the journal creates no file)."""
+
     def __init__(self, workspace: Workspace) -> None:
         self.workspace = workspace
-        self.db = workspace.db
+
+    @property
+    def file(self) -> JournalFile:
+        """The journal file, or an empty journal in memory while there is none."""
+        return self.workspace.journal(create=False)
+
+    @property
+    def db(self) -> sqlite3.Connection:
+        return self.file.db
 
     def find_unfinished(self, run_key: str) -> RunSummary | None:
         row = self.db.execute(
@@ -125,7 +141,7 @@ class RenameJournal:
     ) -> str:
         """Commit the run and every planned rename at once; returns the new run id."""
         stamp = _stamp(now)
-        with self.workspace.transaction() as db:
+        with self.workspace.journal(create=True).transaction() as db:
             # The start second and a random suffix; two runs in one second draw again.
             while True:
                 run_id = f"{now.astimezone(UTC):%Y%m%dT%H%M%S}-{secrets.token_hex(2)}"
@@ -200,7 +216,7 @@ class RenameJournal:
             return "interrupted"
         state = "failed" if counts["failed"] else "done"
         stamp = _stamp(now)
-        with self.workspace.transaction() as db:
+        with self.file.transaction() as db:
             db.execute(
                 "UPDATE rename_run SET state = ?, finished_at = ? WHERE run_id = ?",
                 (state, stamp, run_id),

@@ -19,6 +19,8 @@ from collections.abc import Callable
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
+from usked_cli.safe import visible
+
 if TYPE_CHECKING:
     from usked_cli.render import Output
 
@@ -78,7 +80,7 @@ class Bar(Progress):
         delay: float = DELAY_SECONDS,
     ) -> None:
         self._out = out
-        self._description = description
+        self._description = visible(description)
         self._total = total
         self._completed = completed
         self._clock = clock
@@ -108,11 +110,11 @@ class Bar(Progress):
         if total is not None:
             self._total = total
         if description:
-            self._description = description
+            self._description = visible(description)
         self._tick()
 
     def phase(self, description: str, *, total: int | None = None) -> None:
-        self._description = description
+        self._description = visible(description)
         self._total = total
         self._completed = 0
         self._new_phase = True  # Rich forgets the old phase's samples (its rate and ETA)

@@ -10,11 +10,14 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import sys
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import tzinfo
 from typing import IO, TYPE_CHECKING, Any, Literal
+
+from usked_cli.safe import visible, visible_lines, visible_tabs
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -51,6 +54,11 @@ def _text(value: Any) -> str:
 
 
 _LINK_SCHEMES = ("https://", "http://")
+_JSON_UNSAFE = re.compile("[\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def _json_escape(match: re.Match[str]) -> str:
+    return f"\\u{ord(match.group()):04x}"
 
 
 def terminal_width() -> int:
@@ -106,10 +114,14 @@ class Output:
     # --- data on stdout -------------------------------------------------------------------------
 
     def json(self, data: Any) -> None:
-        self.stdout.write(json.dumps(data, indent=2, ensure_ascii=False, default=str) + "\n")
+        text = json.dumps(data, indent=2, ensure_ascii=False, default=str)
+        # JSON escapes C0 controls itself; with ensure_ascii off, DEL, C1 and bidi controls
+        # would go out raw: they are escaped too (the same text to a JSON reader).
+        self.stdout.write(_JSON_UNSAFE.sub(_json_escape, text) + "\n")
 
     def line(self, text: str) -> None:
-        self.stdout.write(text + "\n")
+        """One line of data; any control character from outside text shown as an escape."""
+        self.stdout.write(visible_tabs(text) + "\n")
 
     def table(
         self,
@@ -196,8 +208,9 @@ class Output:
             for column in columns:
                 value = row.get(column.key)
                 cell = column.plain(value, row) if column.plain else _text(value)
-                # A tab or newline inside a value would break the line's columns.
-                cells.append(cell.replace("\t", " ").replace("\r", " ").replace("\n", " "))
+                # A tab or newline inside a value would break the line's columns; any other
+                # control character is shown as an escape (terminal safety, see usked_cli.safe).
+                cells.append(visible(cell.replace("\t", " ").replace("\r", " ").replace("\n", " ")))
             lines.append("\t".join(cells) + "\n")
         # One write: stdout may be unbuffered, and a syscall per row adds up over thousands.
         self.stdout.write("".join(lines))
@@ -211,6 +224,7 @@ class Output:
         import csv
 
         def guarded(cell: str) -> str:
+            cell = visible_lines(cell)  # a CSV is often read with `cat`: no live escapes
             return "'" + cell if cell.startswith(("=", "+", "-", "@", "\t", "\r")) else cell
 
         writer = csv.writer(self.stdout, lineterminator="\n")
@@ -244,20 +258,22 @@ class Output:
 
     # --- talk on stderr -------------------------------------------------------------------------
 
+    # Messages quote outside text (a feed's UID, a file name, a Zoom reason): shown inert.
+
     def note(self, message: str) -> None:
-        self.stderr.write(message + "\n")
+        self.stderr.write(visible_tabs(message) + "\n")
 
     def warn(self, message: str) -> None:
-        self.stderr.write(f"warning: {message}\n")
+        self.stderr.write(f"warning: {visible_tabs(message)}\n")
 
     def debug(self, message: str) -> None:
         if self.verbose:
-            self.stderr.write(f"[verbose] {message}\n")
+            self.stderr.write(f"[verbose] {visible_tabs(message)}\n")
 
     def error(self, message: str, hint: str | None = None) -> None:
-        self.stderr.write(f"error: {message}\n")
+        self.stderr.write(f"error: {visible_tabs(message)}\n")
         if hint:
-            self.stderr.write(f"hint: {hint}\n")
+            self.stderr.write(f"hint: {visible_tabs(hint)}\n")
 
 
 def is_closed_pipe(error: BaseException) -> bool:

@@ -1,27 +1,47 @@
-"""The SQLite workspace: cached assignments per user, feed sync state, and (later) job journals.
+"""The SQLite files in the data dir: the workspace (a cache) and the rename journal (history).
 
-One file, `workspace.sqlite3` in the data dir. The schema is migrated by `PRAGMA user_version`.
-Every write that must be all-or-nothing (replacing a user's assignments) is one transaction.
-Host links are never stored here: nothing in this schema can hold one.
+`workspace.sqlite3` holds cached assignments per user and feed sync state: everything in it can be
+rebuilt by `usked sync`. `journal.sqlite3` holds the rename journal (usked_cli.journal), which
+nothing can rebuild: `undo` needs it. Workspaces before schema 5 kept the journal in their own
+tables; opening one moves those rows out, once (see `_move_journal_out`).
+
+Both files are opened the same way: WAL (readers never wait for a writer), a busy timeout, every
+write transaction `BEGIN IMMEDIATE` and short, the folder kept at 0700 and the files at 0600.
+Schemas migrate by `PRAGMA user_version`, read again under the write lock, so two processes
+opening an old file at once migrate it once. Every SQLite or file-system failure is reported as
+one line saying what to do (`explain`): a busy file, a full disk, a read-only folder, a damaged
+file. Host links are never stored: nothing in either schema can hold one.
 """
 
 from __future__ import annotations
 
+import contextlib
+import errno
+import os
 import sqlite3
-from collections.abc import Iterable, Iterator, Sequence
+import stat
+import time
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import Any, Literal
 
-from usked_cli.errors import OperationalError
+from usked_cli.errors import OperationalError, UskedError
 from usked_cli.feeds.window import window_days
 from usked_cli.models import Assignment, DialIn
 
 DB_NAME = "workspace.sqlite3"
+JOURNAL_NAME = "journal.sqlite3"
+# How long a write waits for another process's write transaction (they last milliseconds).
+BUSY_TIMEOUT_SECONDS = 30.0
+# What the hints call the setting that moves the data dir (usked_cli.config.model: data_dir).
+DATA_DIR_SETTING = "data_dir (USKED_DATA_DIR)"
 
-# Each entry migrates from user_version == index to index + 1.
-_MIGRATIONS: list[str] = [
+# Each entry migrates from user_version == index to index + 1: SQL, or a function run inside the
+# same transaction.
+_MIGRATIONS: list[str | Callable[[Workspace, sqlite3.Connection], None]] = [
     """
     CREATE TABLE feed_state (
         user TEXT PRIMARY KEY,
@@ -60,7 +80,7 @@ _MIGRATIONS: list[str] = [
     CREATE INDEX assignment_start ON assignment (start_ts);
     CREATE INDEX assignment_request ON assignment (request_id);
     """,
-    # The rename journal: a run and, before its first PATCH, every user's before and after names.
+    # The rename journal, here until schema 5 moved it to its own file (_JOURNAL_SCHEMA).
     """
     CREATE TABLE rename_run (
         run_id TEXT PRIMARY KEY,
@@ -106,7 +126,59 @@ _MIGRATIONS: list[str] = [
     UPDATE assignment SET pwd = passcode, passcode = NULL;
     UPDATE feed_state SET parsed_with = NULL;
     """,
+    # The rename journal moves to its own file: the workspace becomes a cache that `usked sync`
+    # can rebuild from scratch, and a damaged cache no longer takes the rename history with it.
+    lambda workspace, db: workspace._move_journal_out(db),
+    # A window's rows are found by start_ts < end and end_ts > start: with both in one index the
+    # range scan reads only index entries, however many assignments lie before the window (a
+    # large feed's 62 days back), and fetches just the rows it keeps.
+    """
+    CREATE INDEX assignment_span ON assignment (start_ts, end_ts);
+    DROP INDEX assignment_start;
+    """,
 ]
+
+# The rename journal: a run and, before its first PATCH, every user's before and after names.
+_JOURNAL_SCHEMA = """
+    CREATE TABLE IF NOT EXISTS rename_run (
+        run_id TEXT PRIMARY KEY,
+        kind TEXT NOT NULL,            -- 'rename' or 'undo'
+        run_key TEXT NOT NULL,         -- what the command asked for: a rerun finds its run by it
+        selection TEXT NOT NULL,       -- JSON: how users were selected
+        template TEXT,
+        org TEXT,
+        undo_of TEXT,
+        state TEXT NOT NULL,           -- 'running', 'interrupted', 'done', 'failed', 'undone'
+        created_at TEXT NOT NULL,
+        finished_at TEXT
+    );
+    CREATE INDEX IF NOT EXISTS rename_run_key ON rename_run (run_key, state);
+    CREATE TABLE IF NOT EXISTS rename_item (
+        run_id TEXT NOT NULL REFERENCES rename_run (run_id),
+        seq INTEGER NOT NULL,
+        user_id TEXT NOT NULL,
+        email TEXT NOT NULL,
+        before_display TEXT NOT NULL,
+        before_first TEXT NOT NULL,
+        before_last TEXT NOT NULL,
+        after_display TEXT NOT NULL,
+        after_first TEXT NOT NULL,
+        after_last TEXT NOT NULL,
+        status TEXT NOT NULL,          -- 'pending', 'sending', 'done', 'failed'
+        message TEXT,
+        updated_at TEXT,
+        PRIMARY KEY (run_id, user_id)
+    );
+"""
+# The workspace schemas that held the rename journal (user_version after migrations 2 to 4).
+_JOURNAL_IN_WORKSPACE = range(2, 5)
+_RUN_COLUMNS = (
+    "run_id, kind, run_key, selection, template, org, undo_of, state, created_at, finished_at"
+)
+_ITEM_COLUMNS = (
+    "run_id, seq, user_id, email, before_display, before_first, before_last, after_display, "
+    "after_first, after_last, status, message, updated_at"
+)
 
 _ASSIGNMENT_COLUMNS = (
     'user, uid, recurrence_id, request_id, title, start, "end", start_ts, end_ts, all_day, '
@@ -142,62 +214,417 @@ class FeedState:
     parsed_with: str | None
 
 
-class Workspace:
-    """The local cache. Open with `Workspace.open(data_dir)`; close when done."""
+# --- opening, transactions, failures ---------------------------------------------------------
+
+Kind = Literal["workspace", "journal"]
+
+
+class _Cursor(sqlite3.Cursor):
+    """A cursor whose every SQLite failure becomes an OperationalError saying what to do."""
+
+    connection: _Connection
+
+    def execute(self, sql: str, parameters: Any = (), /) -> _Cursor:
+        with self.connection.explained():
+            super().execute(sql, parameters)
+        return self
+
+    def executemany(self, sql: str, seq_of_parameters: Any, /) -> _Cursor:
+        with self.connection.explained():
+            super().executemany(sql, seq_of_parameters)
+        return self
+
+    def fetchone(self) -> Any:
+        with self.connection.explained():
+            return super().fetchone()
+
+    def fetchmany(self, size: int | None = None) -> list[Any]:
+        with self.connection.explained():
+            return super().fetchmany(self.arraysize if size is None else size)
+
+    def fetchall(self) -> list[Any]:
+        with self.connection.explained():
+            return super().fetchall()
+
+    def __next__(self) -> Any:
+        with self.connection.explained():
+            return super().__next__()
+
+
+class _Connection(sqlite3.Connection):
+    """A connection to one of the data dir's files; its statements explain their failures."""
+
+    kind: Kind = "workspace"
+    file: Path = Path(DB_NAME)
+
+    def execute(self, sql: str, parameters: Any = (), /) -> _Cursor:
+        return self.cursor(_Cursor).execute(sql, parameters)
+
+    def executemany(self, sql: str, parameters: Any, /) -> _Cursor:
+        return self.cursor(_Cursor).executemany(sql, parameters)
+
+    @contextmanager
+    def explained(self) -> Iterator[None]:
+        """SQLite's and the file system's failures explained; our own mistakes (a bad statement,
+        a broken constraint: ProgrammingError, IntegrityError) stay what they are."""
+        try:
+            yield
+        except (sqlite3.OperationalError, OSError) as exc:
+            raise explain(exc, kind=self.kind, path=self.file) from None
+        except sqlite3.DatabaseError as exc:
+            if type(exc) is not sqlite3.DatabaseError:  # "file is not a database", "malformed"
+                raise
+            raise explain(exc, kind=self.kind, path=self.file) from None
+
+
+def explain(exc: BaseException, *, kind: Kind, path: Path) -> OperationalError:
+    """One line for a failure of the workspace or the journal at `path`, and what to do."""
+    folder = path.parent
+    what = "workspace" if kind == "workspace" else "rename journal"
+    text = (exc.strerror if isinstance(exc, OSError) else None) or str(exc)
+    reason = _reason(exc, folder)
+    if reason == "busy":
+        other = "another sync is running" if kind == "workspace" else "a rename is running"
+        return OperationalError(
+            f"the {what} {path} is busy: {other} (or another usked is writing to it) and has "
+            f"held it for over {BUSY_TIMEOUT_SECONDS:g} s",
+            hint="let it finish, then run this command again; nothing stored was lost",
+        )
+    if reason == "full":
+        return OperationalError(
+            f"the disk holding {folder} is full: the {what} cannot be written",
+            hint=f"free some space on it, or set {DATA_DIR_SETTING} to a folder on another "
+            "disk; then run the command again (nothing stored was lost)",
+        )
+    if reason == "readonly":
+        return OperationalError(
+            f"cannot write the {what} in {folder}: the folder or the file is read-only "
+            f"for this user ({text})",
+            hint=f"make {folder} and its files writable for you (chmod u+w), or set "
+            f"{DATA_DIR_SETTING} to a folder you can write",
+        )
+    if reason == "damaged":
+        if kind == "journal":
+            return OperationalError(
+                f"the rename journal {path} is damaged: {text}",
+                hint="do not delete it: it holds the rename history that `undo` needs. Keep a "
+                f"copy; `sqlite3 {path} .recover` may salvage it",
+            )
+        rebuild = (
+            f"it is only a cache: move it aside (mv {path} {path}.damaged) and `usked sync` "
+            "rebuilds it"
+        )
+        if _holds_old_journal(path):
+            hint = (
+                "it was written before the rename history moved out of it: if you renamed Zoom "
+                f"users with usked, keep that copy (`undo` needs its history). Otherwise {rebuild}"
+            )
+        elif (folder / JOURNAL_NAME).exists():
+            hint = f"{rebuild}; the rename history is kept apart, in {folder / JOURNAL_NAME}"
+        else:
+            hint = rebuild
+        return OperationalError(f"the workspace {path} is damaged: {text}", hint=hint)
+    return OperationalError(
+        f"the {what} {path} cannot be used: {text}",
+        hint=f"check {folder} and the disk it is on, or set {DATA_DIR_SETTING} elsewhere",
+    )
+
+
+# SQLite's primary result codes (https://sqlite.org/rescode.html).
+_SQLITE_PERM, _SQLITE_BUSY, _SQLITE_LOCKED, _SQLITE_READONLY, _SQLITE_IOERR = 3, 5, 6, 8, 10
+_SQLITE_CORRUPT, _SQLITE_FULL, _SQLITE_CANTOPEN, _SQLITE_NOTADB = 11, 13, 14, 26
+
+
+def _reason(exc: BaseException, folder: Path) -> str:
+    """busy, full, readonly, damaged or other."""
+    if isinstance(exc, OSError):
+        if exc.errno == errno.ENOSPC or exc.errno == errno.EDQUOT:
+            return "full"
+        if exc.errno in (errno.EROFS, errno.EACCES, errno.EPERM):
+            return "readonly"
+        return "other"
+    code = getattr(exc, "sqlite_errorcode", None)
+    primary = code & 0xFF if isinstance(code, int) else None
+    text = str(exc).lower()
+    if primary in (_SQLITE_BUSY, _SQLITE_LOCKED) or "locked" in text or "busy" in text:
+        return "busy"
+    if primary == _SQLITE_FULL or "disk is full" in text:
+        return "full"
+    if primary in (_SQLITE_READONLY, _SQLITE_PERM) or "readonly database" in text:
+        return "readonly"
+    if primary == _SQLITE_IOERR and _nearly_full(folder):
+        return "full"  # a full disk can fail as an I/O error (mapping the WAL's shared memory)
+    if primary in (_SQLITE_CORRUPT, _SQLITE_NOTADB) or "malformed" in text:
+        return "damaged"
+    if "not a database" in text:
+        return "damaged"
+    # SQLite says no more than "unable to open": a folder this user cannot write is the usual cause.
+    cannot_open = primary == _SQLITE_CANTOPEN or "unable to open" in text
+    if cannot_open and not os.access(folder, os.W_OK):
+        return "readonly"
+    return "other"
+
+
+def _holds_old_journal(path: Path) -> bool:
+    """A SQLite file whose header says schema 2 to 4: the rename journal was still inside."""
+    try:
+        with path.open("rb") as file:
+            header = file.read(100)
+    except OSError:
+        return False
+    if len(header) < 100 or not header.startswith(b"SQLite format 3\0"):
+        return False
+    return int.from_bytes(header[60:64], "big") in _JOURNAL_IN_WORKSPACE
+
+
+def _nearly_full(folder: Path) -> bool:
+    """Less than 1 MiB free for this user on the disk holding `folder`."""
+    try:
+        st = os.statvfs(folder)
+    except OSError:
+        return False
+    return st.f_bavail * st.f_frsize < 1 << 20
+
+
+def _tighten(path: Path, private: int) -> None:
+    """Take away the group's and others' access to `path` (to `private`, e.g. 0700), keeping
+    what its owner has; never fails (a folder owned by someone else stays as it is)."""
+    with contextlib.suppress(OSError):
+        mode = stat.S_IMODE(path.stat().st_mode)
+        if mode & 0o077:
+            path.chmod(mode & private)
+
+
+def _open_file(path: Path, kind: Kind) -> _Connection:
+    """Connect to `path` (created 0600, the folder 0700), in WAL mode with the busy timeout."""
+    folder = path.parent
+    try:
+        folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+        _tighten(folder, 0o700)
+        # Created by us with 0600 (SQLite would take the umask's 0644); its -wal and -shm get
+        # the mode of the database file.
+        os.close(os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600))
+        for file in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+            if file.exists():
+                _tighten(file, 0o600)
+    except OSError as exc:
+        raise explain(exc, kind=kind, path=path) from None
+    try:
+        connection = sqlite3.connect(
+            path, isolation_level=None, timeout=BUSY_TIMEOUT_SECONDS, factory=_Connection
+        )
+    except sqlite3.Error as exc:
+        raise explain(exc, kind=kind, path=path) from None
+    assert isinstance(connection, _Connection)
+    connection.kind = kind
+    connection.file = path
+    try:
+        _use_wal(connection)
+        connection.execute("PRAGMA synchronous = NORMAL")
+        connection.execute("PRAGMA foreign_keys = ON")
+    except BaseException:
+        connection.close()
+        raise
+    return connection
+
+
+def _use_wal(connection: _Connection) -> None:
+    """Switch to WAL once for good (it persists in the file).
+
+    The switch needs the file to itself and SQLite does not wait for that (no busy handler), so
+    a process that finds another one using an old rollback-journal file tries again for a
+    while; if it still cannot, it goes on without WAL (the busy timeout still applies).
+    """
+    deadline = time.monotonic() + BUSY_TIMEOUT_SECONDS
+    while True:
+        (mode,) = connection.execute("PRAGMA journal_mode").fetchone()
+        if str(mode).lower() == "wal":
+            return
+        try:
+            sqlite3.Connection.execute(connection, "PRAGMA journal_mode = WAL").fetchone()
+        except sqlite3.OperationalError as exc:
+            if _reason(exc, connection.file.parent) != "busy":
+                raise explain(exc, kind=connection.kind, path=connection.file) from None
+            if time.monotonic() >= deadline:
+                return
+            time.sleep(0.05)
+
+
+class _SqliteFile:
+    """One SQLite file of the data dir, opened, migrated and closed the same way."""
+
+    kind: Kind = "workspace"
+    migrations: Sequence[str | Callable[[Any, sqlite3.Connection], None]] = ()
 
     def __init__(self, connection: sqlite3.Connection, path: Path):
         self.db = connection
         self.path = path
-
-    @classmethod
-    def open(cls, data_dir: Path) -> Workspace:
-        path = data_dir / DB_NAME
-        try:
-            data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
-            connection = sqlite3.connect(path, isolation_level=None, timeout=10.0)
-            connection.execute("PRAGMA journal_mode = WAL")
-            connection.execute("PRAGMA synchronous = NORMAL")
-            connection.execute("PRAGMA foreign_keys = ON")
-            workspace = cls(connection, path)
-            workspace._migrate()
-        except sqlite3.DatabaseError as exc:
-            raise OperationalError(
-                f"workspace {path} cannot be opened: {exc}",
-                hint="move the file aside; `usked sync` rebuilds the cache from the feeds",
-            ) from None
-        except OSError as exc:
-            raise OperationalError(
-                f"workspace folder {data_dir} cannot be created: {exc.strerror}"
-            ) from None
-        return workspace
 
     def close(self) -> None:
         self.db.close()
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
-        """BEGIN IMMEDIATE … COMMIT, or ROLLBACK on any exception."""
+        """BEGIN IMMEDIATE … COMMIT, or ROLLBACK on any exception.
+
+        IMMEDIATE: the write lock is taken (waiting the busy timeout) before anything is read,
+        so a transaction never has to upgrade a read to a write, which SQLite refuses at once.
+        """
         self.db.execute("BEGIN IMMEDIATE")
         try:
             yield self.db
         except BaseException:
-            self.db.execute("ROLLBACK")
+            # SQLite may have rolled back already (a full disk does): nothing to undo then.
+            if self.db.in_transaction:
+                with contextlib.suppress(sqlite3.Error, UskedError):
+                    self.db.execute("ROLLBACK")
             raise
         self.db.execute("COMMIT")
 
     def _migrate(self) -> None:
+        """Bring the schema to the current version, once, whoever else opens the file now."""
+        latest = len(self.migrations)
         (version,) = self.db.execute("PRAGMA user_version").fetchone()
-        if version > len(_MIGRATIONS):
-            raise OperationalError(
-                f"workspace {self.path} was written by a newer usked (schema {version})",
-                hint="upgrade usked-cli, or move the file aside and run `usked sync`",
-            )
-        for target in range(version, len(_MIGRATIONS)):
-            with self.transaction() as db:
-                for statement in _MIGRATIONS[target].split(";"):
-                    if statement.strip():
-                        db.execute(statement)
-                db.execute(f"PRAGMA user_version = {target + 1}")
+        if version == latest:
+            return
+        with self.transaction() as db:
+            # Again under the write lock: another process may have migrated meanwhile.
+            (version,) = db.execute("PRAGMA user_version").fetchone()
+            if version > latest:
+                also = (
+                    ", or move the file aside and run `usked sync` (it is only a cache)"
+                    if self.kind == "workspace"
+                    else " (keep this file: it holds the rename history that `undo` needs)"
+                )
+                raise OperationalError(
+                    f"{self.path} was written by a newer usked (schema {version})",
+                    hint=f"upgrade usked-cli{also}",
+                )
+            for target in range(version, latest):
+                step = self.migrations[target]
+                if callable(step):
+                    step(self, db)
+                else:
+                    for statement in step.split(";"):
+                        if statement.strip():
+                            db.execute(statement)
+            db.execute(f"PRAGMA user_version = {latest}")
+
+
+class JournalFile(_SqliteFile):
+    """`journal.sqlite3`: the rename journal's tables (usked_cli.journal reads and writes them)."""
+
+    kind = "journal"
+    migrations = (_JOURNAL_SCHEMA,)
+    in_memory = False  # JournalFile.empty()
+
+    @classmethod
+    def open(cls, data_dir: Path) -> JournalFile:
+        path = data_dir / JOURNAL_NAME
+        journal = cls(_open_file(path, "journal"), path)
+        try:
+            journal._migrate()
+        except BaseException:
+            journal.close()
+            raise
+        return journal
+
+    @classmethod
+    def empty(cls, data_dir: Path) -> JournalFile:
+        """An empty journal in memory, to read while no file exists (creating none)."""
+        connection = sqlite3.connect(":memory:", isolation_level=None, factory=_Connection)
+        assert isinstance(connection, _Connection)
+        path = data_dir / JOURNAL_NAME
+        connection.kind, connection.file = "journal", path
+        journal = cls(connection, path)
+        journal._migrate()
+        journal.in_memory = True
+        return journal
+
+
+class Workspace(_SqliteFile):
+    """The local cache. Open with `Workspace.open(data_dir)`; close when done."""
+
+    kind = "workspace"
+    migrations = _MIGRATIONS
+
+    def __init__(self, connection: sqlite3.Connection, path: Path):
+        super().__init__(connection, path)
+        self._journal: JournalFile | None = None
+
+    @classmethod
+    def open(cls, data_dir: Path) -> Workspace:
+        path = data_dir / DB_NAME
+        workspace = cls(_open_file(path, "workspace"), path)
+        try:
+            workspace._migrate()
+        except BaseException:
+            workspace.close()
+            raise
+        return workspace
+
+    def close(self) -> None:
+        if self._journal is not None:
+            self._journal.close()
+            self._journal = None
+        self.db.close()
+
+    def journal(self, *, create: bool = True) -> JournalFile:
+        """The rename journal beside this workspace, opened on first use.
+
+        Without `create`, and while no journal file exists, an empty one in memory: reading
+        the history (or finding nothing to resume) leaves the data dir as it was.
+        """
+        current = self._journal
+        if current is not None and not current.in_memory:
+            return current
+        if not create and not (self.path.parent / JOURNAL_NAME).exists():
+            if current is None:
+                self._journal = current = JournalFile.empty(self.path.parent)
+            return current
+        if current is not None:
+            current.close()
+            self._journal = None
+        self._journal = JournalFile.open(self.path.parent)
+        return self._journal
+
+    def _move_journal_out(self, db: sqlite3.Connection) -> None:
+        """Schema 5: copy the rename journal's rows to `journal.sqlite3`, then drop its tables.
+
+        Runs inside the workspace's migration transaction (its write lock keeps every other
+        process out until it is over). The copy commits in the journal first; the tables are
+        dropped only in the workspace transaction after it, so a process stopped in between
+        leaves both copies and the next open copies again: INSERT OR IGNORE by primary key
+        keeps no duplicate and never overwrites a row the journal holds. An empty journal
+        (every workspace created since schema 2 has one) creates no file.
+        """
+        tables = {
+            name
+            for (name,) in db.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'table' "
+                "AND name IN ('rename_run', 'rename_item')"
+            ).fetchall()
+        }
+        runs = items = []
+        if "rename_run" in tables:
+            runs = db.execute(f"SELECT {_RUN_COLUMNS} FROM rename_run ORDER BY rowid").fetchall()
+        if "rename_item" in tables:
+            items = db.execute(f"SELECT {_ITEM_COLUMNS} FROM rename_item ORDER BY rowid").fetchall()
+        if runs or items:
+            journal = self.journal()
+            with journal.transaction() as target:
+                target.executemany(
+                    f"INSERT OR IGNORE INTO rename_run ({_RUN_COLUMNS}) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    runs,
+                )
+                target.executemany(
+                    f"INSERT OR IGNORE INTO rename_item ({_ITEM_COLUMNS}) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    items,
+                )
+        db.execute("DROP TABLE IF EXISTS rename_item")
+        db.execute("DROP TABLE IF EXISTS rename_run")
 
     # --- feeds ---------------------------------------------------------------------------------
 

@@ -17,11 +17,12 @@ Styles are SGR codes written here; a link is an OSC 8 hyperlink when `hyperlinks
 
 from __future__ import annotations
 
-import re
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Literal
+
+from usked_cli.safe import visible
 
 Kind = Literal["text", "id", "link", "email"]
 
@@ -53,8 +54,6 @@ _SGR = {
     "magenta": "35",
     "cyan": "36",
 }
-# C0 and C1 controls, DEL, and the bidi embedding/override/isolate controls (Trojan Source).
-_UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,18 +85,6 @@ class Layout:
     width: int
     color: bool = True
     hyperlinks: bool = True
-
-
-def visible(text: str) -> str:
-    """`text` with control and bidi characters shown as escapes instead of acted on."""
-    if text.isprintable() or not _UNSAFE.search(text):
-        return text
-    return _UNSAFE.sub(_escape, text)
-
-
-def _escape(match: re.Match[str]) -> str:
-    code = ord(match.group())
-    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
 
 
 def cell_len(text: str) -> int:
@@ -158,7 +145,7 @@ def render(
     gap = " " * plan.gap
     out: list[str] = []
     if title:
-        out.append(_style(title, "bold", layout))
+        out.append(_style(visible(title), "bold", layout))
     shown = [
         (spec, width)
         for spec, width in zip(specs, plan.widths, strict=True)
@@ -381,7 +368,7 @@ def _style(text: str, style: str | None, layout: Layout) -> str:
 
 def _hyperlink(text: str, target: str) -> str:
     """OSC 8: the text stays as printed, the terminal makes it clickable (if it can)."""
-    if _UNSAFE.search(target):
+    if visible(target) != target:
         return text
     stripped = text.rstrip(" ")
     padding = text[len(stripped) :]

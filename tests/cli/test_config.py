@@ -158,7 +158,8 @@ def test_set_keeps_other_settings(config_file: Path) -> None:
     )
     data = show_json()
     assert data["org"]["name"] == "Acme Corp"  # type: ignore[index]
-    assert data["feeds"] == {"maria": "/x/maria.ics"}
+    # [feeds] as the file has it: the users, and the feeds.timeout_seconds setting
+    assert data["feeds"] == {"maria": "/x/maria.ics", "timeout_seconds": 60}
     assert data["zoom"]["host_users"] == ["host-*@acme.org", "zoom-*@acme.org"]  # type: ignore[index]
 
 

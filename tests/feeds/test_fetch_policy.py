@@ -177,6 +177,23 @@ def test_https_to_http_redirect_is_refused(target: str) -> None:
     assert server.requests == [start]  # the http address was never asked
 
 
+@pytest.mark.parametrize(
+    "start",
+    [
+        f"https://acme.usked.example/ical/{TOKEN}/m.ics",
+        f"http://127.0.0.1:8080/ical/{TOKEN}/m.ics",  # up to https first, then back down
+    ],
+)
+def test_https_never_steps_down_to_http_later_in_a_chain(start: str) -> None:
+    moved = f"https://cdn.usked.example/ical/{TOKEN}/m.ics"
+    down = f"http://127.0.0.1:8080/ical/{TOKEN}/other.ics"
+    server = Server({start: redirect(moved), moved: redirect(down), down: calendar()})
+    message = refusal(server, start)
+    assert "redirected the feed to plain http (127.0.0.1)" in message
+    assert message.endswith("refused")
+    assert server.requests == [start, moved]  # the http address was never asked
+
+
 def test_webcal_redirect_to_http_is_explained() -> None:
     start = f"https://acme.usked.example/ical/{TOKEN}/m.ics"
     target = f"http://acme.usked.example/ical/{TOKEN}/m.ics"

@@ -259,3 +259,28 @@ def test_not_a_request_id(summary: str | None, notes: str | None) -> None:
 def test_a_room_number_before_the_request_does_not_hide_it() -> None:
     assert find_request_id("Room #512, Request 104233", None) == "104233"
     assert find_request_id("Room #512 then #104233", None) == "104233"
+
+
+# -- terminal safety: a link ends at a control or bidi character ---------------------------------
+
+
+@pytest.mark.parametrize(
+    "glued",
+    ["\x1b", "\x1b]52;c;SGVsbG8=\x07", "\x07", "\x00", "\x0b", "\x7f", "\x9b", "\u202e", "\u2066"],
+)
+def test_a_link_ends_at_a_control_or_bidi_character(glued: str) -> None:
+    text = f"Join: https://acme.zoom.us/j/123456789?pwd=ab{glued}cd more"
+    assert find_zoom_link(text) == ZoomLink(
+        "https://acme.zoom.us/j/123456789?pwd=ab", "123456789", "ab"
+    )
+
+
+def test_a_bidi_override_in_the_meeting_id_leaves_no_link() -> None:
+    # The id ends at U+202E: "855" is no meeting id, and nothing after the override is read.
+    assert find_zoom_link("https://zoom.us/j/855\u202e12345678?pwd=x") is None
+    assert find_zoom_link("zoommtg://zoom.us/join?confno=855\x1b12345678") is None
+
+
+def test_a_control_character_ends_an_app_link_too() -> None:
+    link = find_zoom_link("zoommtg://acme.zoom.us/join?confno=85512345678&pwd=ab\u2066cd")
+    assert link == ZoomLink("https://acme.zoom.us/j/85512345678?pwd=ab", "85512345678", "ab")

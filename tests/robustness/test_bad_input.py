@@ -327,7 +327,7 @@ CASES = [
     case(
         "feeds-add-url-without-host",
         "feeds add joe https:///ical/7f3a",
-        "not a valid URL (no host)",
+        "the feed URL is not valid (it names no host)",
     ),
     case("feeds-add-bad-user-name", "feeds add 'bad user' '{maria}'", "is not a usable user name"),
     case("feeds-add-existing-user", "feeds add maria '{no_events}'", "maria already has a feed"),

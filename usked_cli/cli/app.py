@@ -131,7 +131,11 @@ class UskedGroup(HelpGroup):
             # Click's own usage errors carry their exit code and message; let them through.
             if _is_click_error(exc) or _debug():
                 raise
-            typer.echo(f"error: internal error: {type(exc).__name__}: {exc}", err=True)
+            from usked_cli.safe import visible
+
+            typer.echo(
+                f"error: internal error: {type(exc).__name__}: {visible(str(exc))}", err=True
+            )
             typer.echo(
                 "hint: run again with USKED_DEBUG=1 for the traceback, and report it", err=True
             )

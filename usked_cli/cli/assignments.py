@@ -492,12 +492,14 @@ def _show_plain(context: AppContext, report: dict[str, Any], *, all_occurrences:
     occurrences = report["occurrences"]
     if not all_occurrences:
         occurrences = occurrences[:SHOW_OCCURRENCES]
-    lines += [f"occurrence\t{o['start']}\t{o['end']}\t{o['user']}" for o in occurrences]
+    lines += [f"occurrence\t{o['start']}\t{o['end']}\t{_one_line(o['user'])}" for o in occurrences]
     out.stdout.write("".join(line + "\n" for line in lines))
 
 
 def _one_line(value: object) -> str:
-    return " ".join(str(value).split())
+    from usked_cli.safe import visible
+
+    return visible(" ".join(str(value).split()))
 
 
 def _show_block(
@@ -505,7 +507,7 @@ def _show_block(
 ) -> None:
     """On a terminal: the request as a person reads it, then its next occurrences."""
     from usked_cli.render import Column, zone_header
-    from usked_cli.table import visible
+    from usked_cli.safe import visible
 
     out = context.out
     tz = context.basics().timezone
@@ -518,7 +520,7 @@ def _show_block(
             f"Zoom meeting {_spaced_id(report['meeting_id'])}" if report["meeting_id"] else "Zoom"
         )
     facts.append(", ".join(report["users"]))
-    lines.append(" · ".join(facts))
+    lines.append(visible(" · ".join(facts)))
     lines.append("")
     rows: list[tuple[str, str]] = []
     when = _when_text(nxt, tz)

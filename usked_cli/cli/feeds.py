@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from typing import TYPE_CHECKING, Annotated
 
 import typer
@@ -23,8 +22,6 @@ app = typer.Typer(
     no_args_is_help=True,
 )
 
-_USER_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@+-]{0,63}$")
-
 UserArg = Annotated[str, typer.Argument(help="A short user name, e.g. maria.", metavar="USER")]
 KnownUserArg = Annotated[
     str,
@@ -35,13 +32,11 @@ KnownUserArg = Annotated[
 
 
 def _check_user(user: str) -> str:
-    from usked_cli.errors import InputError
+    """A name `feeds add` takes: short and plain (no control character, no trailing newline),
+    and not a key the [feeds] table reserves for a setting (`timeout_seconds`)."""
+    from usked_cli.config.sources import check_user_name
 
-    if not _USER_NAME.match(user):
-        raise InputError(
-            f"{user!r} is not a usable user name: letters, digits and . _ @ + - (up to 64)"
-        )
-    return user
+    return check_user_name(user)
 
 
 @app.command("add")
@@ -72,7 +67,7 @@ def add_cmd(
     """
     from usked_cli.config.writer import update_config
     from usked_cli.errors import InputError
-    from usked_cli.feeds.fetch import check_source
+    from usked_cli.feeds.fetch import check_source, describe_source
 
     context = app_context(ctx)
     _check_user(user)
@@ -84,8 +79,9 @@ def add_cmd(
         if not isinstance(feeds, dict):
             raise InputError(f"config file {path}: [feeds] is not a table")
         if user in feeds and feeds[user] != checked and not replace:
+            # A feed URL carries its token: the message names its host only.
             raise InputError(
-                f"{user} already has a feed ({feeds[user]})",
+                f"{user} already has a feed ({describe_source(str(feeds[user]))})",
                 hint=f"usked feeds add {user} SOURCE --replace",
             )
         feeds[user] = checked
@@ -101,11 +97,17 @@ def remove_cmd(ctx: typer.Context, user: KnownUserArg) -> None:
 
     Example: `usked feeds remove maria`
     """
+    from usked_cli.config.sources import RESERVED_FEED_KEYS
     from usked_cli.config.writer import update_config
-    from usked_cli.errors import ConfigError, NotFoundError
+    from usked_cli.errors import ConfigError, InputError, NotFoundError
 
     context = app_context(ctx)
     path = context.config_path()
+    if user in RESERVED_FEED_KEYS:
+        raise InputError(
+            f"{user!r} is not a user: feeds.{user} is a setting",
+            hint=f"`usked config unset feeds.{user}` sets it back to its default",
+        )
 
     def change(document: dict[str, object]) -> None:
         feeds = document.get("feeds")
@@ -143,7 +145,7 @@ def list_cmd(ctx: typer.Context, json_output: JsonOpt = False) -> None:
     Example: `usked feeds list --json | jq -r '.[] | select(.last_error) | .user'`
     """
     context = app_context(ctx)
-    feeds = context.settings().feeds
+    feeds = context.settings().feeds.users  # not feeds.timeout_seconds, a setting
     states = {state.user: state for state in context.workspace().feed_states()}
     records = []
     for user, source in sorted(feeds.items()):
@@ -244,6 +246,7 @@ def sync_cmd(
         default_tz=settings.zone,
         transport=context.feed_transport,
         on_done=progress,
+        timeout_seconds=settings.feed_timeout_seconds,  # each feed's whole fetch
     )
     if json_output:
         out.json([outcome.as_json() for outcome in outcomes])

@@ -75,7 +75,7 @@ def join_cmd(
 ) -> None:
     from usked_cli.errors import NotFoundError, OperationalError
     from usked_cli.rules.window import format_wait
-    from usked_cli.table import visible
+    from usked_cli.safe import visible
 
     context = app_context(ctx)
     now = context.now()

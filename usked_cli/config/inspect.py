@@ -12,7 +12,14 @@ from pydantic import BaseModel, SecretStr
 
 from usked_cli.config import sources
 from usked_cli.config.model import Settings, setting_keys, validate_document
-from usked_cli.config.writer import Document, set_key, unset_key, update_config
+from usked_cli.config.writer import (
+    Document,
+    backup_path,
+    set_key,
+    unset_key,
+    update_config,
+    write_target,
+)
 from usked_cli.errors import ConfigError
 
 MASK = "********"
@@ -95,9 +102,24 @@ def _origin(key: str, document: Mapping[str, Any], flags: Mapping[str, Any]) -> 
     return "file"
 
 
+def feed_user_of(key: str) -> str | None:
+    """The user a `feeds.USER` key names; None for other keys and for `feeds.timeout_seconds`."""
+    if not key.startswith("feeds."):
+        return None
+    name = key.removeprefix("feeds.")
+    return None if name in sources.RESERVED_FEED_KEYS else name
+
+
 def check_key(key: str) -> None:
     """Refuse a dotted key the model does not know, suggesting the closest ones."""
-    if key.startswith("feeds.") and len(key) > len("feeds."):
+    user = feed_user_of(key)
+    if user is not None:
+        sources.check_user_name(user)
+        if "." in user:
+            raise ConfigError(
+                f"{key!r}: a user name in a dotted key cannot hold '.'",
+                hint=f"usked feeds add {user} SOURCE",
+            )
         return
     known = setting_keys()
     known_leaves = set(known) | {
@@ -118,9 +140,14 @@ def check_key(key: str) -> None:
 
 def _typed_value(settings: Settings, key: str) -> Any:
     """The validated, typed value at `key` (so the TOML gets 15, not "15")."""
+    from usked_cli.config.model import FeedSettings
+
     node: Any = settings
     for part in key.split("."):
-        node = node[part] if isinstance(node, dict) else getattr(node, part)
+        if isinstance(node, FeedSettings):  # users are extra keys; timeout_seconds as written
+            node = node.model_dump()[part]
+        else:
+            node = node[part] if isinstance(node, dict) else getattr(node, part)
     if isinstance(node, SecretStr):
         return node.get_secret_value()
     if isinstance(node, Path):
@@ -140,7 +167,8 @@ def set_setting(config_path: Path, key: str, value: Any) -> SetResult:
     """Validate and write one setting. A refused value leaves the file untouched (exit 2)."""
     check_key(key)
     warnings: list[str] = []
-    if key.startswith("feeds."):
+    is_feed = feed_user_of(key) is not None
+    if is_feed:
         from usked_cli.feeds.fetch import check_source
 
         # the same checks as `feeds add`, and the same warning for a loopback http:// feed
@@ -152,13 +180,22 @@ def set_setting(config_path: Path, key: str, value: Any) -> SetResult:
         set_key(document, key, typed)
 
     update_config(config_path, change)
-    shown = MASK if is_secret_key(key) else repr(_read_back(config_path, key))
+    if is_secret_key(key):
+        shown = MASK
+    elif is_feed:
+        from usked_cli.feeds.fetch import describe_source, is_url
+
+        # A feed URL carries its token: the message names its host only.
+        written = str(_read_back(config_path, key))
+        shown = f"a feed on {describe_source(written)}" if is_url(written) else repr(written)
+    else:
+        shown = repr(_read_back(config_path, key))
     result = SetResult(f"set {key} = {shown} in {config_path}")
     result.notes.extend(f"warning: {warning}" for warning in warnings)
     env_name = sources.covering_env_var(key.split("."))
     if env_name:
         result.notes.append(f"note: {env_name} is set in the environment and overrides this value")
-    backup = config_path.with_name(config_path.name + ".bak")
+    backup = backup_path(write_target(config_path))
     if backup.exists():
         result.notes.append(
             f"note: comments are not kept on rewrite; the commented original is in {backup}"
@@ -167,7 +204,9 @@ def set_setting(config_path: Path, key: str, value: Any) -> SetResult:
 
 
 def unset_setting(config_path: Path, key: str) -> str:
-    check_key(key)
+    if feed_user_of(key) is None:
+        check_key(key)
+    # else any user name: one written by hand (before the name rules) can be removed too
     removed = False
 
     def change(document: Document) -> None:

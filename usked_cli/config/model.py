@@ -9,7 +9,7 @@ the bad value came from, and the problem.
 from __future__ import annotations
 
 import contextvars
-from collections.abc import Iterator, Mapping
+from collections.abc import ItemsView, Iterator, KeysView, Mapping, ValuesView
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -21,7 +21,9 @@ from pydantic import (
     Field,
     SecretStr,
     ValidationError,
+    field_serializer,
     field_validator,
+    model_validator,
 )
 from pydantic_settings import (
     BaseSettings,
@@ -98,9 +100,23 @@ class ZoomSettings(_Section):
     def _http_url(cls, value: str) -> str:
         from urllib.parse import urlsplit
 
-        parts = urlsplit(value)
-        if parts.scheme not in ("https", "http") or not parts.hostname:
+        try:
+            parts = urlsplit(value)
+            host = parts.hostname
+        except ValueError:
+            raise ValueError(f"{value!r} is not an http(s) URL") from None
+        scheme = parts.scheme.lower()
+        if scheme not in ("https", "http") or not host:
             raise ValueError(f"{value!r} is not an http(s) URL")
+        if scheme == "http":
+            from usked_cli.feeds.fetch import is_loopback
+
+            # The OAuth request carries the client secret, the API calls a bearer token.
+            if not is_loopback(host):
+                raise ValueError(
+                    f"{value!r} must use https (it carries the client secret or a token); "
+                    "http is accepted for a loopback host only (127.0.0.0/8, ::1, localhost)"
+                )
         return value.rstrip("/")
 
     @field_validator("host_users", mode="before")
@@ -133,6 +149,74 @@ class ZoomSettings(_Section):
         return "custom" if given else self.plan
 
 
+class FeedSettings(BaseModel):
+    """The [feeds] table: `user = "source"` for each followed user, and `timeout_seconds`.
+
+    `timeout_seconds` is reserved (no user may take the name). The users are the extra keys; the
+    table reads as a mapping of them alone (`items()`, `keys()`, `feeds[user]`, `user in feeds`,
+    `len()`, iteration), so code that walks the feeds never meets the setting.
+    """
+
+    model_config = ConfigDict(extra="allow", validate_default=True)
+    __pydantic_extra__: dict[str, str] = Field(init=False)
+
+    timeout_seconds: float = Field(
+        60,
+        gt=0,
+        le=3600,
+        allow_inf_nan=False,
+        description="Seconds allowed to fetch one feed, connection and whole body (0-3600).",
+    )
+
+    @field_validator("timeout_seconds", mode="before")
+    @classmethod
+    def _not_a_bool(cls, value: Any) -> Any:
+        if isinstance(value, bool):  # TOML `true` is not a number of seconds
+            raise ValueError("expected a number of seconds")
+        return value
+
+    @field_serializer("timeout_seconds")
+    def _whole_seconds(self, value: float) -> int | float:
+        # `config set feeds.timeout_seconds 30` writes 30, not 30.0.
+        return int(value) if value.is_integer() else value
+
+    @model_validator(mode="after")
+    def _user_names(self) -> FeedSettings:
+        for name in self.__pydantic_extra__ or {}:
+            if not name.isprintable() or name != name.strip():
+                raise ValueError(f"user name {name!r} has a control character or surrounding space")
+        return self
+
+    @property
+    def users(self) -> dict[str, str]:
+        """User name -> feed source (URL or .ics path)."""
+        return dict(self.__pydantic_extra__ or {})
+
+    def items(self) -> ItemsView[str, str]:
+        return self.users.items()
+
+    def keys(self) -> KeysView[str]:
+        return self.users.keys()
+
+    def values(self) -> ValuesView[str]:
+        return self.users.values()
+
+    def get(self, user: str, default: str | None = None) -> str | None:
+        return self.users.get(user, default)
+
+    def __getitem__(self, user: str) -> str:
+        return self.users[user]
+
+    def __contains__(self, user: object) -> bool:
+        return user in self.users
+
+    def __len__(self) -> int:
+        return len(self.users)
+
+    def __iter__(self) -> Iterator[str]:  # type: ignore[override]
+        return iter(self.users)
+
+
 # The parsed config file, handed to the settings source below for one construction.
 _FILE_DOCUMENT: contextvars.ContextVar[dict[str, Any]] = contextvars.ContextVar("usked_file_doc")
 _USE_ENVIRONMENT: contextvars.ContextVar[bool] = contextvars.ContextVar(
@@ -158,8 +242,9 @@ class Settings(BaseSettings):
     )
     org: OrgSettings = Field(default_factory=lambda: OrgSettings())
     zoom: ZoomSettings = Field(default_factory=lambda: ZoomSettings())
-    feeds: dict[str, str] = Field(
-        default_factory=dict, description="User name -> iCalendar URL or .ics path."
+    feeds: FeedSettings = Field(
+        default_factory=lambda: FeedSettings(),
+        description="User name -> iCalendar URL or .ics path; and timeout_seconds.",
     )
 
     @field_validator("timezone")
@@ -190,6 +275,11 @@ class Settings(BaseSettings):
     @property
     def zone(self) -> ZoneInfo:
         return sources.parse_timezone(self.timezone)
+
+    @property
+    def feed_timeout_seconds(self) -> float:
+        """`feeds.timeout_seconds`: the deadline for fetching one feed (connect + whole body)."""
+        return float(self.feeds.timeout_seconds)
 
 
 @contextmanager
@@ -289,6 +379,11 @@ def _problem(error: Any, loc: list[str]) -> str:
     message = message.removeprefix("Value error, ")
     shown = error.get("input")
     if kind != "missing" and not isinstance(shown, dict | list) and loc[-1:] != ["client_secret"]:
+        if loc[:1] == ["feeds"] and isinstance(shown, str):
+            from usked_cli.feeds.fetch import describe_source, is_url
+
+            if is_url(shown):  # a feed URL carries its token: its host only
+                return f"{message} (got a URL on {describe_source(shown)})"
         return f"{message} (got {shown!r})"
     return message
 
@@ -326,8 +421,8 @@ def setting_keys() -> list[str]:
                     nested = arg
             if nested is not None and issubclass(nested, BaseModel):
                 walk(nested, f"{prefix}{name}.")
-            elif name == "feeds" and not prefix:
-                keys.append("feeds.<user>")
+                if nested is FeedSettings:
+                    keys.append("feeds.<user>")
             else:
                 keys.append(prefix + name)
 

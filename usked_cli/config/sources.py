@@ -11,6 +11,11 @@ writes a new snapshot. There is no second copy of the settings rules to drift.
 
 Precedence, for every setting: command-line flag > environment (`USKED_` + `__` nesting) > config
 file > default.
+
+Every parse of the file goes through `read_toml`, which applies ssh's rules to a file holding the
+Zoom client secret (`check_secret_file`): refused if others may write it or another user owns it,
+warned about once if others may read it. The snapshot's fingerprint includes the file's mode and
+owner, so a `chmod` makes the listing path parse (and check) the file again.
 """
 
 from __future__ import annotations
@@ -18,6 +23,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import os
+import stat
 import tomllib
 import zoneinfo
 from collections.abc import Mapping, Sequence
@@ -34,6 +40,25 @@ CONFIG_ENV = "USKED_CONFIG"
 CONFIG_FILE_NAME = "config.toml"
 # Names of settings whose values must never be shown, logged or fingerprinted.
 SECRET_KEYS = frozenset({"zoom.client_secret"})
+# Keys of the [feeds] table that are settings rather than user names.
+RESERVED_FEED_KEYS = frozenset({"timeout_seconds"})
+USER_NAME_RULE = "letters, digits and . _ @ + - (up to 64), starting with a letter or digit"
+
+
+def check_user_name(user: str) -> str:
+    """A feed's user name: InputError (exit 2) unless it is a short, plain name."""
+    import re
+
+    from usked_cli.errors import InputError
+
+    if user in RESERVED_FEED_KEYS:
+        raise InputError(
+            f"{user!r} is reserved: feeds.{user} is a setting, not a user",
+            hint=f"`usked config set feeds.{user} VALUE` sets it",
+        )
+    if re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._@+-]{0,63}", user) is None:
+        raise InputError(f"{user!r} is not a usable user name: {USER_NAME_RULE}")
+    return user
 
 
 def env_lookup(name: str, environ: Mapping[str, str] | None = None) -> str | None:
@@ -128,9 +153,15 @@ def parse_timezone(name: str) -> zoneinfo.ZoneInfo:
 
 
 def read_toml(path: Path) -> dict[str, Any]:
-    """The config document at `path`; {} when the file does not exist. Broken TOML is exit 2."""
+    """The config document at `path`; {} when the file does not exist. Broken TOML is exit 2.
+
+    A symlink is followed. Only a regular file is read (a FIFO would block, a device never end),
+    except the null device: `--config /dev/null` reads as an empty file. A file that holds the
+    Zoom client secret goes through `check_secret_file` (see there).
+    """
     try:
-        raw = path.read_bytes()
+        # O_NONBLOCK: opening a FIFO must not wait for a writer; it is refused below.
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0))
     except FileNotFoundError:
         return {}
     except IsADirectoryError:
@@ -138,7 +169,21 @@ def read_toml(path: Path) -> dict[str, Any]:
     except OSError as exc:
         raise ConfigError(f"config file {path} cannot be read: {exc.strerror}") from None
     try:
-        return tomllib.loads(raw.decode("utf-8"))
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
+            if _is_null_device(st):
+                return {}
+            raise ConfigError(f"config file {path} is {file_kind(st.st_mode)}, not a regular file")
+        chunks = []
+        while chunk := os.read(fd, 1 << 16):
+            chunks.append(chunk)
+        raw = b"".join(chunks)
+    except OSError as exc:
+        raise ConfigError(f"config file {path} cannot be read: {exc.strerror}") from None
+    finally:
+        os.close(fd)
+    try:
+        document = tomllib.loads(raw.decode("utf-8"))
     except UnicodeDecodeError:
         raise ConfigError(f"config file {path}: not UTF-8 text") from None
     except tomllib.TOMLDecodeError as exc:
@@ -146,6 +191,82 @@ def read_toml(path: Path) -> dict[str, Any]:
             f"config file {path}: invalid TOML: {exc}",
             hint=f"fix the file, or see config.example.toml; `usked config path` prints {path}",
         ) from None
+    if _holds_secret(document):
+        check_secret_file(path, st)
+    return document
+
+
+def file_kind(mode: int) -> str:
+    """What a non-regular file is, for messages: "a directory", "a FIFO", ..."""
+    kinds = (
+        (stat.S_ISDIR, "a directory"),
+        (stat.S_ISCHR, "a character device"),
+        (stat.S_ISBLK, "a block device"),
+        (stat.S_ISFIFO, "a FIFO"),
+        (stat.S_ISSOCK, "a socket"),
+        (stat.S_ISLNK, "a symlink"),
+        (stat.S_ISREG, "a regular file"),
+    )
+    return next((kind for test, kind in kinds if test(mode)), "not a regular file")
+
+
+def _is_null_device(st: os.stat_result) -> bool:
+    if not stat.S_ISCHR(st.st_mode):
+        return False
+    try:
+        null = os.stat(os.devnull)
+    except OSError:
+        return False
+    return stat.S_ISCHR(null.st_mode) and st.st_rdev == null.st_rdev
+
+
+def _holds_secret(document: Mapping[str, Any]) -> bool:
+    zoom = document.get("zoom")
+    return isinstance(zoom, dict) and bool(zoom.get("client_secret"))
+
+
+# Config files already warned about in this process, by identity (one warning per run).
+_WARNED: set[tuple[str, int, int, int, int]] = set()
+
+
+def check_secret_file(path: Path, st: os.stat_result) -> None:
+    """The rules ssh applies to ~/.ssh/config, for a config file holding the client secret.
+
+    Refused (exit 2) when a user other than the current one (or root) owns it, or when group or
+    others may write it: whoever can write it can point the tool at their own OAuth host and be
+    handed the secret. A file group or others may read is used, with one warning per run on
+    stderr. `st` is the stat of the file as it was read (an fstat: no race with a swap).
+    """
+    if os.name != "posix":
+        return
+    mode = stat.S_IMODE(st.st_mode)
+    owner_ok = st.st_uid in (os.geteuid(), 0)
+    if not owner_ok:
+        raise ConfigError(
+            f"config file {path} holds the Zoom client secret but is owned by another user "
+            f"(uid {st.st_uid}): refusing to use it; make it yours (chown) and chmod 600 {path}"
+        )
+    if mode & 0o022:
+        raise ConfigError(
+            f"config file {path} holds the Zoom client secret and other users can write it "
+            f"(mode {mode:04o}): refusing to use it; chmod 600 {path}"
+        )
+    if mode & 0o044:
+        key = (str(path), st.st_dev, st.st_ino, st.st_mtime_ns, mode)
+        if key in _WARNED:
+            return
+        _WARNED.add(key)
+        import sys
+
+        from usked_cli.safe import visible_lines
+
+        sys.stderr.write(
+            visible_lines(
+                f"warning: {path} is readable by other users and holds the Zoom client secret; "
+                f"chmod 600 {path}"
+            )
+            + "\n"
+        )
 
 
 def config_fingerprint(path: Path, environ: Mapping[str, str] | None = None) -> str:
@@ -162,7 +283,10 @@ def config_fingerprint(path: Path, environ: Mapping[str, str] | None = None) -> 
     digest.update(f"{__version__}\0{path}\0".encode())
     try:
         st = path.stat()
-        digest.update(f"{st.st_ino}:{st.st_size}:{st.st_mtime_ns}".encode())
+        # Mode and owner too: a file made group-writable must be checked again (read_toml).
+        digest.update(
+            f"{st.st_dev}:{st.st_ino}:{st.st_size}:{st.st_mtime_ns}:{st.st_mode}:{st.st_uid}".encode()
+        )
     except OSError:
         digest.update(b"absent")
     secret_vars = {env_var_name(key).lower() for key in SECRET_KEYS}

@@ -4,6 +4,14 @@ Every command that changes settings goes through `update_config`. A refused valu
 anything is written, so the file stays byte for byte as it was; a crash mid-write leaves either the
 old file or the new one, never a truncated one (the rename is atomic on POSIX). A lock file keeps
 two concurrent writers from losing each other's change.
+
+Only a regular file is replaced. A directory, a device (`--config /dev/null`: renaming over it as
+root would replace the system's null device), a FIFO or a socket is refused (exit 2) before
+anything is written. A symlink is kept as a link: the file it points to is the one rewritten (the
+temporary file goes in the target's folder, so the rename is atomic there, and the lock and the
+`.bak` copy sit beside the target). A dangling symlink gets its target created, as a first write
+creates the file, provided the target's folder exists (no folders are made through a link); a
+symlink loop is refused.
 """
 
 from __future__ import annotations
@@ -11,6 +19,7 @@ from __future__ import annotations
 import contextlib
 import copy
 import os
+import stat
 import tempfile
 import tomllib
 from collections.abc import Callable, Iterator
@@ -29,7 +38,8 @@ def update_config(path: Path, change: Callable[[Document], None]) -> Document:
     Returns the document as written. `change` may raise a UskedError to refuse. tomli-w cannot
     keep comments, so a file that had some is first copied to `<name>.bak` (see `write_document`).
     """
-    with _locked(path):
+    target = write_target(path)
+    with _locked(target):
         current = sources.read_toml(path)
         document = copy.deepcopy(current)
         change(document)
@@ -37,11 +47,53 @@ def update_config(path: Path, change: Callable[[Document], None]) -> Document:
 
         validate_document(document, path=path)
         if document != current:
-            write_document(path, document)
+            write_document(target, document)
         return document
 
 
+def write_target(path: Path) -> Path:
+    """The file a write of `path` replaces: `path`, or the file its symlink(s) point to.
+
+    ConfigError (exit 2) when that is not a regular file (see the module docstring).
+    """
+    try:
+        st = os.lstat(path)
+    except FileNotFoundError:
+        return path
+    except OSError as exc:
+        raise ConfigError(f"config file {path} cannot be written: {exc.strerror}") from None
+    if not stat.S_ISLNK(st.st_mode):
+        _require_regular(path, st.st_mode)
+        return path
+    try:
+        st = os.stat(path)  # follows the link(s)
+    except FileNotFoundError:
+        target = Path(os.path.realpath(path))
+        if not target.parent.is_dir():
+            raise ConfigError(
+                f"config file {path} is a symlink to {target}, whose folder does not exist"
+            ) from None
+        return target
+    except OSError as exc:  # a loop (ELOOP), a folder on the way we may not search, ...
+        raise ConfigError(
+            f"config file {path} is a symlink that cannot be followed: {exc.strerror}"
+        ) from None
+    target = Path(os.path.realpath(path))
+    _require_regular(path, st.st_mode, target=target)
+    return target
+
+
+def _require_regular(path: Path, mode: int, *, target: Path | None = None) -> None:
+    if stat.S_ISREG(mode):
+        return
+    what = sources.file_kind(mode)
+    if target is not None:
+        what = f"a symlink to {target}, {what}"
+    raise ConfigError(f"config file {path} is {what}, not a regular file: it is left as it is")
+
+
 def write_document(path: Path, document: Document) -> None:
+    """Write `document` to `path` (a regular file or none: see `write_target`) atomically."""
     import tomli_w
 
     text = tomli_w.dumps(_without_none(document))

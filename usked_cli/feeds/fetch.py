@@ -8,11 +8,21 @@ loopback hosts alone (a local test server; with a warning), and an https feed th
 plain http is refused, never followed. `webcal://` is fetched as `https://`; a webcal server
 that speaks only plain http is explained as such. Certificates are checked against the system's
 store as httpx sees it: `SSL_CERT_FILE` / `SSL_CERT_DIR` point it at an organization's own CA.
+
+A fetch has one deadline for all of it (`feeds.timeout_seconds`, 60 s by default): connecting,
+every redirect, the headers and the whole body. httpx's timeouts are per read, so a server that
+trickles a byte every few seconds would never trip them: the deadline is checked between chunks,
+every read's timeout is at most the time left when its request began, and the calling thread
+waits for the fetch (which runs on a daemon thread of its own) no longer than the deadline, so
+that nothing (a slow DNS answer, headers sent a byte at a time) holds it past it. Waiting that
+way also leaves the calling thread free to take a Ctrl-C at once.
 """
 
 from __future__ import annotations
 
 import ipaddress
+import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,6 +38,10 @@ if TYPE_CHECKING:
 # A uSked feed is a few hundred kB; anything near this is not a calendar we should hold in memory.
 MAX_FEED_BYTES = 64 * 1024 * 1024
 MAX_REDIRECTS = 5
+# The whole fetch (connect, redirects, headers, body); the setting feeds.timeout_seconds.
+DEFAULT_TIMEOUT_SECONDS = 60.0
+# Connecting alone may not take longer than this, whatever the deadline leaves.
+CONNECT_TIMEOUT_SECONDS = 10.0
 Warn = Callable[[str], None]
 
 
@@ -77,9 +91,10 @@ def check_source(source: str, *, warn: Warn | None = None) -> str:
             parts = urlsplit(fetch_url(source))
             host = parts.hostname
         except ValueError as exc:
-            raise InputError(f"{source}: not a valid URL ({exc})") from None
+            # Not the URL itself: its path carries the feed's private token.
+            raise InputError(f"the feed URL is not valid ({exc})") from None
         if not host:
-            raise InputError(f"{source}: not a valid URL (no host)")
+            raise InputError("the feed URL is not valid (it names no host)")
         if parts.scheme != "https":
             if not is_loopback(host):
                 raise InputError(
@@ -125,8 +140,11 @@ def fetch(
     last_modified: str | None = None,
     client: httpx.Client | None = None,
     warn: Warn | None = None,
+    timeout_seconds: float = DEFAULT_TIMEOUT_SECONDS,
 ) -> Fetched:
-    """The feed's bytes, or "unchanged" when the server (or the file) says it has not changed."""
+    """The feed's bytes, or "unchanged" when the server (or the file) says it has not changed.
+
+    A URL is fetched within `timeout_seconds` in all (see the module's docstring)."""
     if is_url(source):
         if client is None:
             raise ValueError("an httpx.Client is needed to fetch a URL")
@@ -134,7 +152,13 @@ def fetch(
             check_source(source, warn=warn)
         except InputError as exc:
             raise FeedFetchError(exc.message) from None
-        return _fetch_http(source, etag=etag, last_modified=last_modified, client=client)
+        return _fetch_http(
+            source,
+            etag=etag,
+            last_modified=last_modified,
+            client=client,
+            timeout_seconds=timeout_seconds,
+        )
     return _read_file(Path(source).expanduser(), etag=etag)
 
 
@@ -164,7 +188,8 @@ def new_http_client(transport: httpx.BaseTransport | None = None) -> httpx.Clien
     import httpx
 
     return httpx.Client(
-        timeout=httpx.Timeout(30.0, connect=10.0),
+        # Each request of a fetch sets its own timeouts from the fetch's deadline (_fetch_http).
+        timeout=httpx.Timeout(DEFAULT_TIMEOUT_SECONDS, connect=CONNECT_TIMEOUT_SECONDS),
         # Redirects are followed by _fetch_http, which refuses a step down from https to http.
         follow_redirects=False,
         headers={
@@ -176,8 +201,65 @@ def new_http_client(transport: httpx.BaseTransport | None = None) -> httpx.Clien
 
 
 def _fetch_http(
-    source: str, *, etag: str | None, last_modified: str | None, client: httpx.Client
+    source: str,
+    *,
+    etag: str | None,
+    last_modified: str | None,
+    client: httpx.Client,
+    timeout_seconds: float = DEFAULT_TIMEOUT_SECONDS,
 ) -> Fetched:
+    """Fetch on a daemon thread and wait for it until the deadline, no longer.
+
+    A fetch still running then is left to end by itself: its own checks stop it at its next
+    chunk or read, and closing the client closes its connection. Being a daemon, it never
+    holds up the program's exit (a Ctrl-C, say)."""
+    deadline = time.monotonic() + max(0.0, timeout_seconds)
+    outcome: list[Fetched | BaseException] = []
+    done = threading.Event()
+
+    def run() -> None:
+        try:
+            outcome.append(
+                _fetch_http_steps(
+                    source,
+                    etag=etag,
+                    last_modified=last_modified,
+                    client=client,
+                    deadline=deadline,
+                    timeout_seconds=timeout_seconds,
+                )
+            )
+        except BaseException as exc:  # handed to the waiting thread
+            outcome.append(exc)
+        finally:
+            done.set()
+
+    threading.Thread(target=run, name="usked-fetch", daemon=True).start()
+    if not done.wait(max(0.0, deadline - time.monotonic())) or not outcome:
+        raise _late(describe_source(source), timeout_seconds)
+    result = outcome[0]
+    if isinstance(result, BaseException):
+        raise result
+    return result
+
+
+def _late(host: str, timeout_seconds: float) -> FeedFetchError:
+    return FeedFetchError(
+        f"{host} did not send the whole feed within {timeout_seconds:g} s (feeds.timeout_seconds)"
+    )
+
+
+def _fetch_http_steps(
+    source: str,
+    *,
+    etag: str | None,
+    last_modified: str | None,
+    client: httpx.Client,
+    deadline: float,
+    timeout_seconds: float,
+) -> Fetched:
+    """The requests of one fetch (redirects followed here), each within what the deadline
+    leaves; raises FeedFetchError."""
     import httpx
 
     url = fetch_url(source)
@@ -188,17 +270,29 @@ def _fetch_http(
         headers["If-None-Match"] = etag
     if last_modified:
         headers["If-Modified-Since"] = last_modified
+
+    def left() -> float:
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            raise _late(host, timeout_seconds)
+        return remaining
+
     try:
         for _ in range(MAX_REDIRECTS + 1):
-            with client.stream("GET", url, headers=headers) as response:
+            remaining = left()
+            # httpx applies a request's read timeout to each read: at most what is left now.
+            timeout = httpx.Timeout(remaining, connect=min(CONNECT_TIMEOUT_SECONDS, remaining))
+            with client.stream("GET", url, headers=headers, timeout=timeout) as response:
                 if response.is_redirect and "Location" in response.headers:
                     target = urljoin(url, response.headers["Location"])
                     _check_redirect(url, target, host, webcal=webcal)
                     url = target
                     continue
-                return _read_response(response, host, etag, last_modified)
+                return _read_response(response, host, etag, last_modified, left=left)
         raise FeedFetchError(f"{host} redirected more than {MAX_REDIRECTS} times")
     except httpx.TimeoutException:
+        if time.monotonic() >= deadline - 0.05:
+            raise _late(host, timeout_seconds) from None
         raise FeedFetchError(f"{host} did not answer in time") from None
     except httpx.ConnectError as exc:
         reason = _reason(exc)
@@ -217,12 +311,21 @@ def _fetch_http(
     except (httpx.InvalidURL, httpx.UnsupportedProtocol, ValueError) as exc:
         raise FeedFetchError(f"the feed URL is not valid ({_reason(exc)})") from None
     except httpx.HTTPError as exc:
+        if time.monotonic() >= deadline:
+            # The connection was closed under a fetch that had run out of time.
+            raise _late(host, timeout_seconds) from None
         raise FeedFetchError(f"{host}: {type(exc).__name__}: {_reason(exc)}") from None
 
 
 def _read_response(
-    response: httpx.Response, host: str, etag: str | None, last_modified: str | None
+    response: httpx.Response,
+    host: str,
+    etag: str | None,
+    last_modified: str | None,
+    *,
+    left: Callable[[], float],
 ) -> Fetched:
+    """The body, chunk by chunk; `left()` raises once the fetch's deadline has passed."""
     if response.status_code == 304:
         return Fetched("unchanged", None, etag, last_modified)
     if response.status_code >= 400:
@@ -234,6 +337,7 @@ def _read_response(
     chunks: list[bytes] = []
     size = 0
     for chunk in response.iter_bytes():
+        left()
         size += len(chunk)
         if size > MAX_FEED_BYTES:
             raise FeedFetchError(f"{host} sent more than {MAX_FEED_BYTES // 2**20} MiB")

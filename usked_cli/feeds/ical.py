@@ -76,15 +76,24 @@ from icalendar.timezone import tzp
 from usked_cli.errors import InputError
 from usked_cli.feeds.invitation import find_dial_in, find_meeting_id, find_passcode
 from usked_cli.feeds.links import find_request_id, find_zoom_link
-from usked_cli.feeds.recurrence import daily_rate, fast_forward
+from usked_cli.feeds.recurrence import (
+    daily_rate,
+    fast_forward,
+    frequency,
+    rule_walks_end_in,
+    walkable,
+)
 from usked_cli.feeds.window import all_day_in_window, timed_in_window, window_days
 from usked_cli.feeds.zones import Zones
 from usked_cli.models import Assignment, DialIn, ZoomLink
 
-__all__ = ["MAX_OCCURRENCES", "ParseResult", "parse_feed"]
+__all__ = ["MAX_FEED_OCCURRENCES", "MAX_OCCURRENCES", "ParseResult", "parse_feed"]
 
 # At most this many occurrences of one series in a window; more are left out with a warning.
 MAX_OCCURRENCES = 5_000
+# At most this many occurrences of a whole feed in a window: forty series at their cap, or a
+# hundred thousand single events twice over. The series after it are left out, with a warning.
+MAX_FEED_OCCURRENCES = 200_000
 
 
 @dataclass(slots=True)
@@ -166,7 +175,14 @@ def parse_feed(
     (usked_cli.feeds.window).
     """
     label = source or "the feed"
-    with _PARSE_LOCK, warnings.catch_warnings(record=True) as library_warnings:
+    # A rule that never gives an occurrence (BYSETPOS past its period's candidates, 30 February)
+    # would walk to the year 9999 looking for one: the walk ends a year after the window.
+    last_year = _as_utc(window_end, default_tz).year + 1
+    with (
+        _PARSE_LOCK,
+        rule_walks_end_in(last_year),
+        warnings.catch_warnings(record=True) as library_warnings,
+    ):
         # icalendar warns through Python's warnings: make them feed warnings, so they reach
         # stderr in our words and once, not as a Python traceback line.
         warnings.simplefilter("always")
@@ -219,6 +235,11 @@ class _FeedReader:
         self._event_lines: list[int] | None = None
         self._details: dict[int, _Details] = {}
         self._tz_of: dict[str, tzinfo] = {}
+        # Past MAX_FEED_OCCURRENCES: occurrences from this instant on are left out (and not
+        # expanded).
+        self.feed_cut: datetime | None = None
+        self._feed_cut_said = False
+        self._last_kept = ("", 0)  # the UID and position of the last event added
 
     # -- reading the calendar -------------------------------------------------------------
 
@@ -241,6 +262,8 @@ class _FeedReader:
         events = [c for c in calendar.subcomponents if c.name == "VEVENT"]
         self.result.event_count += len(events)
         self._read_events(events)
+        if len(self.result.assignments) > MAX_FEED_OCCURRENCES:
+            self._cut_feed(*self._last_kept)
         self.result.assignments.sort(
             key=lambda a: (a.start, a.request_id, a.uid, a.recurrence_id or "")
         )
@@ -530,8 +553,47 @@ class _FeedReader:
         made = [(group[0], self._read_group(uid, group)) for group in groups if group]
         if len(copies) > 1:
             made = self._tell_apart(made)
-        for _, assignments in made:
-            self.result.assignments.extend(assignments)
+        for member, assignments in made:
+            self._keep(uid, member[0], assignments)
+
+    @property
+    def _expand_end(self) -> datetime:
+        """How far series are expanded: the window's end, or the feed's cut when it has one."""
+        return self.window_end if self.feed_cut is None else min(self.window_end, self.feed_cut)
+
+    def _keep(self, uid: str, position: int, assignments: list[Assignment]) -> None:
+        """Add an event's assignments, within MAX_FEED_OCCURRENCES for the whole feed.
+
+        Past the cap the feed keeps its earliest occurrences: the cache is then complete up to
+        the cut (`complete_until`), and later series are expanded only up to it.
+        """
+        self._last_kept = (uid, position)
+        cut = self.feed_cut
+        if cut is not None:
+            assignments = [a for a in assignments if a.start < cut]
+        self.result.assignments.extend(assignments)
+        if len(self.result.assignments) > MAX_FEED_OCCURRENCES * 5 // 4:
+            self._cut_feed(uid, position)
+
+    def _cut_feed(self, uid: str, position: int) -> None:
+        """Keep the feed's first MAX_FEED_OCCURRENCES occurrences by start; say so once."""
+        kept = self.result.assignments
+        kept.sort(key=lambda a: a.start)
+        cut = kept[MAX_FEED_OCCURRENCES].start
+        while kept and kept[-1].start >= cut:
+            kept.pop()
+        self.feed_cut = cut
+        if self.result.complete_until is None or cut < self.result.complete_until:
+            self.result.complete_until = cut
+        if not self._feed_cut_said:
+            self._feed_cut_said = True
+            self._note(
+                uid,
+                position,
+                f"the feed gives more than {MAX_FEED_OCCURRENCES} occurrences in the window "
+                "(this event passed the count); listed those before the cut, where later "
+                "windows are read from the feed again",
+            )
 
     def _distinct(self, uid: str, masters: list[_Member]) -> list[_Member]:
         """One copy per distinct event (start, summary): the highest SEQUENCE of identical ones."""
@@ -659,8 +721,8 @@ class _FeedReader:
         self, uid: str, master: _Member | None, members: list[_Member]
     ) -> Iterable[_Occurrence]:
         """The series' occurrences around the window, by start where it matters (dense ones)."""
-        query = (self.window_start - _QUERY_MARGIN, self.window_end + _QUERY_MARGIN)
-        rules = _each(master[2].get("RRULE")) if master is not None else []
+        query = (self.window_start - _QUERY_MARGIN, self._expand_end + _QUERY_MARGIN)
+        rules = self._live_rules(uid, master) if master is not None else []
         if master is not None and rules:
             rate = sum(daily_rate(rule) for rule in rules)
             first = self._instant(master[2]["DTSTART"].dt)
@@ -678,6 +740,40 @@ class _FeedReader:
         if len(found) > MAX_OCCURRENCES:
             found.sort(key=lambda occurrence: self._instant(occurrence.start))
         return found
+
+    def _live_rules(self, uid: str, master: _Member) -> list[Any]:
+        """The master's rules as they are cheapest to walk, giving the same occurrences.
+
+        See usked_cli.feeds.recurrence.walkable. A rule that can give no occurrence is
+        dropped, with a warning: the event is then its DTSTART (and RDATEs) alone, as RFC 5545
+        counts it.
+        """
+        position, event, properties = master
+        rules = _each(properties.get("RRULE"))
+        live = []
+        for rule in rules:
+            parts = walkable(rule)
+            if parts is None:
+                unit = frequency(rule).lower().removesuffix("ly")
+                self._note(
+                    uid,
+                    position,
+                    f"its rule's BYSETPOS is past the candidates of each {unit} and gives "
+                    "no occurrence; listed its DTSTART alone",
+                )
+                continue
+            if parts is not rule:
+                rule = icalendar.vRecur(parts)
+            live.append(rule)
+        if len(live) != len(rules) or any(a is not b for a, b in zip(live, rules, strict=True)):
+            event.pop("RRULE", None)
+            for rule in live:
+                event.add("RRULE", rule)
+            if live:
+                properties["RRULE"] = event["RRULE"]
+            else:
+                properties.pop("RRULE", None)
+        return live
 
     def _dense_occurrences(
         self,
@@ -701,7 +797,7 @@ class _FeedReader:
                 for prop in _each(properties.get(name)):
                     _set_zone(prop, self.floating_tz, only_naive=True)
         margin = _QUERY_MARGIN if not isinstance(start, datetime) else timedelta(0)
-        query = (self.window_start - margin, self.window_end + margin)
+        query = (self.window_start - margin, self._expand_end + margin)
         others = [event for _, event, props in members if props is not properties]
         length = self._length(properties)
         span = timedelta(days=max(MAX_OCCURRENCES / 2 / rate, 1 / 24))
@@ -714,7 +810,7 @@ class _FeedReader:
             earliest = min(
                 self._instant(props["DTSTART"].dt) for _, _, props in members if "DTSTART" in props
             )
-            piece_start = max(piece_start, earliest - length)
+            piece_start = max(piece_start, _minus(earliest, length))
         # An occurrence that two pieces both hold is listed once. Keyed by wall clock and
         # instant: a rule's step into a skipped hour (02:00 when the clocks go to 03:00) is the
         # same instant as the next one and still an occurrence of its own, as it is for
@@ -1065,6 +1161,14 @@ def _in_zone(value: Any, zone: tzinfo) -> Any:
     if isinstance(value, datetime) and value.tzinfo in _UTC_ZONES:
         return value.astimezone(zone)
     return value
+
+
+def _minus(moment: datetime, length: timedelta) -> datetime:
+    """`moment - length`, or the earliest instant there is (a DTSTART in the year 1)."""
+    try:
+        return moment - length
+    except OverflowError:
+        return datetime.min.replace(tzinfo=UTC)
 
 
 def _naive(value: date) -> datetime:

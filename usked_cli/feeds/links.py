@@ -23,7 +23,12 @@ __all__ = ["find_request_id", "find_zoom_link", "is_zoom_host"]
 
 # A link runs until whitespace or a character that cannot appear unescaped in a URL; the
 # quotes and angle brackets end it inside HTML attributes and <...> plain-text wrappers.
-_LINK = re.compile(r"""(?i)\b(?:https?|zoommtg|zoomus)://[^\s<>"'`{}|\\^\[\]]+""")
+# A link ends at a space, a delimiter, or any control or bidi character (an escape sequence
+# glued to a link must not travel with it into a browser or a terminal).
+_LINK = re.compile(
+    r"""(?i)\b(?:https?|zoommtg|zoomus)://"""
+    r"""[^\s<>"'`{}|\\^\[\]\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]+"""
+)
 # Sentence punctuation that follows a link in prose ("join at https://…/j/123.") or markup
 # that wraps it ("(https://…)", "**https://…**"); Zoom links never end with these.
 _TRAILING = ".,;:!?)]}*'\""

@@ -23,6 +23,13 @@ points after the new start, and the occurrences they give, are the old ones. The
 an occurrence of its own (RFC 5545 counts DTSTART even when the rule would not give it); the
 parser moves it to before the part of the window it asks for, where it does not count.
 
+A rule that never gives an occurrence again (BYSETPOS=2 on periods that hold one candidate, 30
+February, a BYMONTH its BYWEEKNO never meets) makes dateutil walk period after period to the
+year 9999 looking for one: it checks UNTIL only against candidates it found. Its walk ends at
+datetime.MAXYEAR, which it reads from its own reference to the datetime module at each year it
+enters; `rule_walks_end_in` points that reference at a copy of the module with an earlier
+MAXYEAR while a feed is parsed, so the walk ends a year after the window asked for.
+
 A rule with COUNT is moved only when every grid point is one occurrence (no BY* parts, and for
 MONTHLY or YEARLY a day of the month that every month has), its COUNT lowered by the points
 skipped; a COUNT larger than the rule could reach by the window's end is no limit at all.
@@ -30,12 +37,22 @@ skipped; a COUNT larger than the rule could reach by the window's end is no limi
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import datetime as datetime_module
+import threading
+import types
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-__all__ = ["Forward", "daily_rate", "fast_forward"]
+__all__ = [
+    "Forward",
+    "daily_rate",
+    "fast_forward",
+    "rule_walks_end_in",
+    "walkable",
+]
 
 _STEP_SECONDS = {
     "SECONDLY": 1,
@@ -118,6 +135,77 @@ def daily_rate(rule: Mapping[str, Any]) -> float:
     return min(rate, 86400.0)
 
 
+# The BY parts that make the candidates inside one period of a rule finer than a day.
+_FINER_PARTS = {"SECONDLY": (), "MINUTELY": ("BYSECOND",), "HOURLY": ("BYMINUTE", "BYSECOND")}
+# A rule finer than a day: the BY part of its own unit, the FREQ one unit up, and the BY parts
+# of the coarser time units.
+_UNITS = {
+    "SECONDLY": ("BYSECOND", "MINUTELY", ("BYMINUTE", "BYHOUR")),
+    "MINUTELY": ("BYMINUTE", "HOURLY", ("BYHOUR",)),
+    "HOURLY": ("BYHOUR", "DAILY", ()),
+}
+_FULL = {"BYSECOND": list(range(60)), "BYMINUTE": list(range(60)), "BYHOUR": list(range(24))}
+
+
+def walkable(rule: Mapping[str, Any]) -> Mapping[str, Any] | None:
+    """The rule's parts rewritten to give the same occurrences at a fraction of dateutil's walk
+    (the rule itself when nothing is to gain), or None when it can give no occurrence at all.
+
+    dateutil walks a rule period by period of its FREQ, and looks for the next occurrence
+    until it finds one (see rule_walks_end_in). Two kinds of rule finer than a day make that
+    walk long for nothing:
+
+    - BYSETPOS past the candidates of each period. A period of such a rule (a second, a
+      minute, an hour) holds only the candidates of the BY parts finer than its FREQ: one for
+      SECONDLY, its BYSECONDs for MINUTELY. A position past their count selects nothing in any
+      period (FREQ=SECONDLY;BYSETPOS=2 would walk for hours); those are left out, and a
+      BYSETPOS that selects every candidate is no filter and goes.
+    - With INTERVAL 1, a rule visits every period of its FREQ, and a BY part of its own unit
+      keeps the periods it names: FREQ=SECONDLY;BYSECOND=0 visits each second to keep one a
+      minute, which is FREQ=MINUTELY;BYSECOND=0. Where only a coarser time part is given
+      (SECONDLY;BYHOUR=9), the own unit's part is every value (BYSECOND=0..59, the same seconds)
+      and the rule moves up the same way: it ends as FREQ=DAILY;BYHOUR=9;BYSECOND=0..59;
+      BYMINUTE=0..59, walked a day at a time instead of 86,400 steps a day. COUNT and UNTIL
+      count the same occurrences in the same order; a remaining BYSETPOS (per period) stops it.
+    """
+    parts = {str(name).upper(): _values(rule, name) for name in rule}
+    freq = frequency(rule)
+    changed = False
+    positions = parts.get("BYSETPOS")
+    if freq in _FINER_PARTS and positions:
+        candidates = 1
+        for name in _FINER_PARTS[freq]:
+            candidates *= max(1, len(set(parts.get(name) or ())))
+        reachable = []
+        for position in positions:
+            try:
+                value = int(position)
+            except (TypeError, ValueError):
+                continue
+            if 1 <= abs(value) <= candidates:
+                reachable.append(value)
+        if not reachable:
+            return None
+        selected = {p - 1 if p > 0 else candidates + p for p in reachable}
+        if len(selected) == candidates:
+            del parts["BYSETPOS"]
+            changed = True
+        elif len(reachable) < len(positions):
+            parts["BYSETPOS"] = reachable
+            changed = True
+    if interval(rule) == 1 and not parts.get("BYSETPOS"):
+        while freq in _UNITS:
+            own, up, coarser = _UNITS[freq]
+            if not parts.get(own):
+                if not any(parts.get(name) for name in coarser):
+                    break
+                parts[own] = list(_FULL[own])
+            freq = up
+            parts["FREQ"] = [freq]
+            changed = True
+    return parts if changed else rule
+
+
 def fast_forward(rule: Mapping[str, Any], start: date, target: date) -> Forward | None:
     """`start` moved on by whole steps of the rule to the latest grid point at or before
     `target`, or None when the rule cannot be moved (or need not be).
@@ -176,3 +264,29 @@ def _wall(value: date) -> datetime:
 
 def _seconds_between(start: date, target: date) -> float:
     return (_wall(target) - _wall(start)).total_seconds()
+
+
+_WALK_LOCK = threading.Lock()
+
+
+@contextmanager
+def rule_walks_end_in(year: int) -> Iterator[None]:
+    """While inside: dateutil's rules stop looking for occurrences after the end of `year`.
+
+    Occurrences up to then are the same; none later is asked for by the caller. A rule's
+    cached occurrences (recurring_ical_events caches them) end there too: the rules made inside
+    must not be asked beyond `year` after it. One at a time: the reference is module state.
+    """
+    import dateutil.rrule  # type: ignore[import-untyped]
+
+    bounded = types.ModuleType("datetime")
+    bounded.__dict__.update(vars(datetime_module))
+    last = max(datetime_module.MINYEAR, min(year, datetime_module.MAXYEAR))
+    bounded.MAXYEAR = last  # type: ignore[attr-defined]
+    with _WALK_LOCK:
+        saved = dateutil.rrule.datetime
+        dateutil.rrule.datetime = bounded
+        try:
+            yield
+        finally:
+            dateutil.rrule.datetime = saved

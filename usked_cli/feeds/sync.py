@@ -1,14 +1,23 @@
 """`usked sync`: fetch each user's feed, parse it, and swap the user's cached assignments.
 
 A feed that fails to fetch or parse keeps its previous assignments; its failure is recorded and
-reported, and the others go on. Fetches run on a few threads (they wait on the network); parsing
-and the SQLite writes happen on the calling thread, one user at a time.
+reported, and the others go on. Fetches run on a few daemon threads (they wait on the network);
+parsing and the SQLite writes happen on the calling thread, one user at a time, each feed as soon
+as its fetch is in (so a slow feed holds up no other), while progress is reported in the order
+the feeds were given.
+
+A Ctrl-C ends the sync at once: the calling thread only ever waits on a queue, the fetch threads
+are daemons (no join at exit; a ThreadPoolExecutor's threads would be joined), and the feeds
+stored by then stay stored. A feed interrupted mid-fetch keeps its previous copy and records no
+failure: nothing went wrong with it.
 """
 
 from __future__ import annotations
 
+import contextlib
+import queue
+import threading
 from collections.abc import Callable, Iterator, Mapping
-from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Literal
@@ -16,7 +25,14 @@ from zoneinfo import ZoneInfo
 
 from usked_cli import __version__
 from usked_cli.errors import UskedError
-from usked_cli.feeds.fetch import Fetched, describe_source, fetch, is_url, new_http_client
+from usked_cli.feeds.fetch import (
+    DEFAULT_TIMEOUT_SECONDS,
+    Fetched,
+    describe_source,
+    fetch,
+    is_url,
+    new_http_client,
+)
 from usked_cli.store import FeedState, Workspace
 
 if TYPE_CHECKING:
@@ -58,8 +74,9 @@ class SyncOutcome:
 
 
 # The revision of what the parser stores; bump it when the same feed would be stored otherwise
-# (2: zones resolved, not skipped; passcode from the notes, pwd, dial-in numbers).
-PARSER_REVISION = 2
+# (2: zones resolved, not skipped; passcode from the notes, pwd, dial-in numbers; 3: rules
+# bounded and rewritten, links end at control characters, a cap per feed).
+PARSER_REVISION = 3
 
 
 def parse_marker(default_tz: ZoneInfo) -> str:
@@ -80,25 +97,55 @@ def sync_feeds(
     default_tz: ZoneInfo,
     transport: httpx.BaseTransport | None = None,
     on_done: Callable[[int, int, SyncOutcome], None] | None = None,
+    timeout_seconds: float = DEFAULT_TIMEOUT_SECONDS,
 ) -> list[SyncOutcome]:
-    """Sync every (user, source); `on_done(i, n, outcome)` reports progress as each finishes."""
+    """Sync every (user, source), each fetch within `timeout_seconds`; the outcomes in the order
+    given. `on_done(i, n, outcome)` reports progress, in that order too: each feed is stored as
+    soon as it is in, and reported once those before it are. On KeyboardInterrupt the feeds
+    stored so far are reported (those not yet) before it propagates."""
     states = {state.user: state for state in workspace.feed_states()}
-    outcomes: list[SyncOutcome] = []
+    users = list(feeds)
+    outcomes: dict[str, SyncOutcome] = {}
+    reported = 0
     client = new_http_client(transport) if any(is_url(s) for s in feeds.values()) else None
     # What fetching said (plain http to a loopback host), per user; reported with the outcome.
     said: dict[str, list[str]] = {user: [] for user in feeds}
+    stop = threading.Event()
+
+    def report(upto_gap: bool) -> None:
+        nonlocal reported
+        while reported < len(users):
+            user = users[reported]
+            if user in outcomes and on_done is not None:
+                on_done(reported + 1, len(users), outcomes[user])
+            elif user not in outcomes and upto_gap:
+                return
+            reported += 1
+
     try:
-        fetched = _fetch_all(feeds, states, client, said)
-        for index, (user, source, result) in enumerate(fetched, start=1):
+        fetched = _fetch_all(feeds, states, client, said, stop, timeout_seconds)
+        for user, source, result in fetched:
             outcome = _store(workspace, user, source, result, states.get(user), now, default_tz)
             outcome.warnings[:0] = said[user]
-            outcomes.append(outcome)
-            if on_done is not None:
-                on_done(index, len(feeds), outcome)
+            outcomes[user] = outcome
+            report(upto_gap=True)
+    except KeyboardInterrupt:
+        stop.set()
+        # Stored, but waiting for an earlier feed's turn to be reported: say so now.
+        report(upto_gap=False)
+        raise
     finally:
+        stop.set()
         if client is not None:
-            client.close()
-    return outcomes
+            _close_quietly(client)
+    return [outcomes[user] for user in users]
+
+
+def _close_quietly(client: httpx.Client) -> None:
+    """Close the client, and with it the connections of fetches still running (after a Ctrl-C);
+    this must not turn an interrupt into a traceback."""
+    with contextlib.suppress(Exception):  # a fetch thread may still be using the pool
+        client.close()
 
 
 def _fetch_all(
@@ -106,32 +153,58 @@ def _fetch_all(
     states: Mapping[str, FeedState],
     client: httpx.Client | None,
     said: Mapping[str, list[str]],
+    stop: threading.Event,
+    timeout_seconds: float,
 ) -> Iterator[tuple[str, str, Fetched | UskedError]]:
-    """(user, source, what the fetch gave) in the order given, fetching ahead on threads."""
+    """(user, source, what the fetch gave) as each fetch ends, from FETCH_THREADS daemon
+    threads; `stop` tells them to start no further fetch."""
 
-    def one(user: str, source: str) -> Fetched:
+    def one(user: str, source: str) -> Fetched | UskedError:
         state = states.get(user)
         # A changed source is a new feed: its old validators mean nothing.
         same = state is not None and state.source == source and state.last_error is None
-        return fetch(
-            source,
-            etag=state.etag if same and state else None,
-            last_modified=state.last_modified if same and state else None,
-            client=client,
-            warn=said[user].append,
-        )
+        try:
+            return fetch(
+                source,
+                etag=state.etag if same and state else None,
+                last_modified=state.last_modified if same and state else None,
+                client=client,
+                warn=said[user].append,
+                timeout_seconds=timeout_seconds,
+            )
+        except UskedError as exc:
+            return exc
+        except Exception as exc:  # one feed's surprise must not stop the others
+            return UskedError(f"unexpected {type(exc).__name__}: {exc}")
 
-    with ThreadPoolExecutor(max_workers=min(FETCH_THREADS, max(1, len(feeds)))) as pool:
-        futures: list[tuple[str, str, Future[Fetched]]] = [
-            (user, source, pool.submit(one, user, source)) for user, source in feeds.items()
-        ]
-        for user, source, future in futures:
+    jobs: queue.SimpleQueue[tuple[str, str]] = queue.SimpleQueue()
+    for item in feeds.items():
+        jobs.put(item)
+    done: queue.SimpleQueue[tuple[str, str, Fetched | UskedError]] = queue.SimpleQueue()
+
+    def work() -> None:
+        while not stop.is_set():
             try:
-                yield user, source, future.result()
-            except UskedError as exc:
-                yield user, source, exc
-            except Exception as exc:  # one feed's surprise must not stop the others
-                yield user, source, UskedError(f"unexpected {type(exc).__name__}: {exc}")
+                user, source = jobs.get_nowait()
+            except queue.Empty:
+                return
+            done.put((user, source, one(user, source)))
+
+    for number in range(min(FETCH_THREADS, max(1, len(feeds)))):
+        threading.Thread(target=work, name=f"usked-sync-{number + 1}", daemon=True).start()
+    for _ in range(len(feeds)):
+        yield _next(done)
+
+
+def _next(
+    done: queue.SimpleQueue[tuple[str, str, Fetched | UskedError]],
+) -> tuple[str, str, Fetched | UskedError]:
+    # A wait with a timeout, again and again: a Ctrl-C gets through at once on every platform.
+    while True:
+        try:
+            return done.get(timeout=0.25)
+        except queue.Empty:
+            continue
 
 
 def _store(
