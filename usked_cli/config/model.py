@@ -157,8 +157,9 @@ class FeedSettings(BaseModel):
     `len()`, iteration), so code that walks the feeds never meets the setting.
     """
 
+    # The extra keys are the users. (Typing them as `__pydantic_extra__: dict[str, str]` needs
+    # pydantic 2.8; the values are checked below instead, the same on every supported version.)
     model_config = ConfigDict(extra="allow", validate_default=True)
-    __pydantic_extra__: dict[str, str] = Field(init=False)
 
     timeout_seconds: float = Field(
         60,
@@ -182,9 +183,11 @@ class FeedSettings(BaseModel):
 
     @model_validator(mode="after")
     def _user_names(self) -> FeedSettings:
-        for name in self.__pydantic_extra__ or {}:
+        for name, source in (self.__pydantic_extra__ or {}).items():
             if not name.isprintable() or name != name.strip():
                 raise ValueError(f"user name {name!r} has a control character or surrounding space")
+            if not isinstance(source, str):
+                raise ValueError(f"{name}: Input should be a valid string (a feed URL or path)")
         return self
 
     @property
