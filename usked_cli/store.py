@@ -556,6 +556,11 @@ class Workspace(_SqliteFile):
     def open(cls, data_dir: Path) -> Workspace:
         path = data_dir / DB_NAME
         workspace = cls(_open_file(path, "workspace"), path)
+        # The journal is opened only by the commands that use it; its mode is kept private by
+        # every command, as the workspace's is (a stat when it is already 0600).
+        journal = data_dir / JOURNAL_NAME
+        for file in (journal, journal.with_name(journal.name + "-wal")):
+            _tighten(file, 0o600)
         try:
             workspace._migrate()
         except BaseException:

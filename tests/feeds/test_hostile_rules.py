@@ -277,3 +277,28 @@ def test_feed_cap_keeps_the_earliest_occurrences_and_says_so_once(
     said = [w for w in result.warnings if "occurrences in the window" in w]
     assert len(said) == 1
     assert "100" in said[0]
+
+
+@pytest.mark.parametrize(
+    "rule",
+    [
+        "FREQ=SECONDLY;INTERVAL=2;BYHOUR=0;BYMINUTE=0;BYSECOND=0;COUNT=1999999",
+        "FREQ=MINUTELY;INTERVAL=7;BYHOUR=3;COUNT=1999999",
+    ],
+)
+def test_a_count_with_by_parts_from_centuries_back_is_skipped_in_time(rule: str) -> None:
+    """dateutil would count from 1601 period by period (43,200 steps a day for the first):
+    minutes of work. The event is skipped, named, at once."""
+    started = time.perf_counter()
+    result = parse_feed(
+        feed(rule, "16010101T000000Z", uid="count@x"),
+        user="u",
+        window_start=SYNC_WINDOW[0],
+        window_end=SYNC_WINDOW[1],
+        default_tz=UTC_ZONE,
+    )
+    assert time.perf_counter() - started < 2
+    assert result.assignments == []
+    assert len(result.warnings) == 1
+    assert "skipped event count@x" in result.warnings[0]
+    assert "COUNT with BY parts" in result.warnings[0]

@@ -284,3 +284,10 @@ def test_a_bidi_override_in_the_meeting_id_leaves_no_link() -> None:
 def test_a_control_character_ends_an_app_link_too() -> None:
     link = find_zoom_link("zoommtg://acme.zoom.us/join?confno=85512345678&pwd=ab\u2066cd")
     assert link == ZoomLink("https://acme.zoom.us/j/85512345678?pwd=ab", "85512345678", "ab")
+
+
+def test_an_app_link_passcode_that_is_not_a_token_is_left_out() -> None:
+    found = find_zoom_link("zoommtg://zoom.us/join?confno=123456789&pwd=%1b]52;c;SGVsbG8=%07")
+    assert found is not None
+    assert found.invite_link == "https://zoom.us/j/123456789"
+    assert found.pwd is None

@@ -524,6 +524,15 @@ def test_loose_permissions_are_tightened_on_open(filled: Workspace, data: Path) 
     assert mode(data / store.JOURNAL_NAME) == 0o600
 
 
+def test_the_journal_is_tightened_by_commands_that_do_not_use_it(
+    filled: Workspace, data: Path
+) -> None:
+    filled.close()
+    (data / store.JOURNAL_NAME).chmod(0o644)
+    Workspace.open(data).close()  # what `sync` and `assignments list` open
+    assert mode(data / store.JOURNAL_NAME) == 0o600
+
+
 def test_a_folder_that_cannot_be_tightened_is_used_as_it_is(
     filled: Workspace, data: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -80,7 +80,9 @@ from usked_cli.feeds.recurrence import (
     daily_rate,
     fast_forward,
     frequency,
+    grid_steps,
     rule_walks_end_in,
+    uncountable,
     walkable,
 )
 from usked_cli.feeds.window import all_day_in_window, timed_in_window, window_days
@@ -731,6 +733,15 @@ class _FeedReader:
             if all(count is not None for count in counts):
                 walk = min(walk, float(sum(count or 0 for count in counts)))
             in_window = rate * (query[1] - query[0]).total_seconds() / 86400
+            days = (query[1] - first).total_seconds() / 86400
+            steps = max(grid_steps(rule, days) for rule in rules)
+            if steps > _MAX_WALK and any(uncountable(rule) for rule in rules):
+                # Counted from DTSTART, period by period, for as long as it takes: a COUNT with
+                # BY parts cannot be started later (see recurrence.fast_forward).
+                raise _EventError(
+                    f"its rule would take over {_MAX_WALK} steps to reach the window "
+                    "and cannot be started later (COUNT with BY parts)"
+                )
             if walk > _DENSE_WALK or in_window > MAX_OCCURRENCES:
                 return self._dense_occurrences(master, members, rules, rate, walk)
         series = icalendar.Calendar()

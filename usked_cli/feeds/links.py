@@ -36,6 +36,8 @@ _MEETING_PATH = re.compile(r"(?i)/(?:j|w)/(\d{9,11})/?")
 _PERSONAL_PATH = re.compile(r"(?i)/my/[a-z0-9][a-z0-9._-]*/?")
 _APP_PATH = re.compile(r"(?i)/join/?")
 _MEETING_ID = re.compile(r"\d{9,11}")
+# What a link's passcode token is made of (Zoom's are letters, digits, '.', '_' and '-').
+_PWD = re.compile(r"[A-Za-z0-9._~-]{1,64}")
 _ZOOM_DOMAINS = ("zoom.us", "zoomgov.com")
 # How many redirectors deep a Zoom link is looked for (Safe Links around Google's is two).
 _MAX_WRAPPING = 2
@@ -129,6 +131,8 @@ def _app_link(url: str) -> ZoomLink | None:
     if meeting_id is None or not _MEETING_ID.fullmatch(meeting_id):
         return None
     pwd = _query_value(parts.query, "pwd")
+    if pwd is not None and not _PWD.fullmatch(pwd):
+        pwd = None  # not a passcode token (an escape sequence, say): the link goes without it
     invite = f"https://{host.rstrip('.')}/j/{meeting_id}"
     if pwd:
         invite += f"?pwd={pwd}"

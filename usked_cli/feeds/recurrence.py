@@ -50,7 +50,9 @@ __all__ = [
     "Forward",
     "daily_rate",
     "fast_forward",
+    "grid_steps",
     "rule_walks_end_in",
+    "uncountable",
     "walkable",
 ]
 
@@ -204,6 +206,22 @@ def walkable(rule: Mapping[str, Any]) -> Mapping[str, Any] | None:
             parts["FREQ"] = [freq]
             changed = True
     return parts if changed else rule
+
+
+_PERIOD_DAYS = {"SECONDLY": 1 / 86400, "MINUTELY": 1 / 1440, "HOURLY": 1 / 24, "DAILY": 1.0,
+                "WEEKLY": 7.0, "MONTHLY": 28.0, "YEARLY": 365.0}  # fmt: skip
+
+
+def grid_steps(rule: Mapping[str, Any], days: float) -> float:
+    """An upper bound on the periods dateutil steps through in `days` (its CPU, not the
+    occurrences: FREQ=SECONDLY;INTERVAL=2;BYHOUR=0 gives one a day for 43,200 steps)."""
+    return max(0.0, days) / (_PERIOD_DAYS.get(frequency(rule), 1.0) * interval(rule))
+
+
+def uncountable(rule: Mapping[str, Any]) -> bool:
+    """A COUNT rule whose walk cannot be cut short: its BY parts leave some periods without an
+    occurrence, so neither the COUNT nor fast_forward bounds the steps to the window."""
+    return bool(_values(rule, "COUNT")) and any(_values(rule, name) for name in _BY_PARTS)
 
 
 def fast_forward(rule: Mapping[str, Any], start: date, target: date) -> Forward | None:
