@@ -302,3 +302,45 @@ def test_a_count_with_by_parts_from_centuries_back_is_skipped_in_time(rule: str)
     assert len(result.warnings) == 1
     assert "skipped event count@x" in result.warnings[0]
     assert "COUNT with BY parts" in result.warnings[0]
+
+
+def test_a_dense_series_with_many_overrides_lists_what_the_library_lists() -> None:
+    """Past _FEW_OVERRIDES, each piece of a dense series gets only the overrides acting near
+    it: cancelled ones, ones moved within the piece, hours on, or days into another piece."""
+    assert ical._FEW_OVERRIDES < 120
+    master = (
+        "BEGIN:VEVENT\r\nUID:m@x\r\nDTSTAMP:20261201T000000Z\r\nDTSTART:20260915T000000Z\r\n"
+        "DURATION:PT1M\r\nSUMMARY:Req 1\r\nRRULE:FREQ=MINUTELY;INTERVAL=2\r\nEND:VEVENT\r\n"
+    )
+    overrides = []
+    first = datetime(2026, 12, 2, 0, 10, tzinfo=UTC)
+    moves = [timedelta(0), timedelta(hours=1), timedelta(days=2), -timedelta(days=3), None]
+    for i in range(120):
+        replaced = first + timedelta(minutes=2 * 37 * i)  # on the rule's grid, across 6 days
+        move = moves[i % len(moves)]
+        own = replaced + (move or timedelta(0))
+        status = "STATUS:CANCELLED\r\n" if move is None else ""
+        overrides.append(
+            f"BEGIN:VEVENT\r\nUID:m@x\r\nDTSTAMP:20261201T000000Z\r\n"
+            f"RECURRENCE-ID:{replaced:%Y%m%dT%H%M%SZ}\r\nDTSTART:{own:%Y%m%dT%H%M%SZ}\r\n"
+            f"DURATION:PT1M\r\nSUMMARY:Moved {i}\r\n{status}END:VEVENT\r\n"
+        )
+    data = (
+        "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//t//t//EN\r\n"
+        + master
+        + "".join(overrides)
+        + "END:VCALENDAR\r\n"
+    ).encode()
+    window = (datetime(2026, 12, 2, tzinfo=UTC), datetime(2026, 12, 8, tzinfo=UTC))
+    result = parse_feed(
+        data, user="u", window_start=window[0], window_end=window[1], default_tz=UTC_ZONE
+    )
+    calendar = icalendar.Calendar.from_ical(data)
+    reference = [
+        (o["DTSTART"].dt.astimezone(UTC), str(o["SUMMARY"]))
+        for o in recurring_ical_events.of(calendar).between(*window)
+        if str(o.get("STATUS", "")) != "CANCELLED"
+    ]
+    listed = [(a.start.astimezone(UTC), a.title) for a in result.assignments]
+    assert sorted(listed) == sorted(reference)
+    assert sum(title.startswith("Moved") for _, title in listed) > 50

@@ -131,6 +131,8 @@ _ONE_HOUR = timedelta(hours=1)
 # than _MAX_WALK steps is skipped with a warning (a COUNT rule with BY* parts from centuries back).
 _DENSE_WALK = 50_000
 _MAX_WALK = 2_000_000
+# Past this many overrides, a dense series' piece is given only those acting near it.
+_FEW_OVERRIDES = 32
 _SNIPPET_CHARS = 40
 _MESSAGE_CHARS = 200
 # One parse at a time: it resets icalendar's process-wide zone cache and records warnings,
@@ -811,6 +813,22 @@ class _FeedReader:
         query = (self.window_start - margin, self._expand_end + margin)
         others = [event for _, event, props in members if props is not properties]
         length = self._length(properties)
+        # Where each override acts: the occurrence it replaces and its own time. A piece needs
+        # only those acting near it; with thousands of overrides, handing every piece all of them
+        # made the work grow with their square. RANGE=THISANDFUTURE acts on every later one.
+        reach: list[tuple[icalendar.cal.Component, datetime, datetime, datetime] | None] = []
+        for _, event, props in members:
+            if props is properties:
+                continue
+            try:
+                recurrence = props["RECURRENCE-ID"]
+                if recurrence.params.get("RANGE") or "DTSTART" not in props:
+                    raise KeyError
+                replaced = self._instant(recurrence.dt)
+                own = self._instant(props["DTSTART"].dt)
+                reach.append((event, replaced, own, own + self._length(props)))
+            except (KeyError, AttributeError, TypeError, ValueError, OverflowError):
+                reach.append(None)
         span = timedelta(days=max(MAX_OCCURRENCES / 2 / rate, 1 / 24))
         widest = span * 64
         piece_start = query[0]
@@ -832,6 +850,9 @@ class _FeedReader:
             piece_end = min(piece_start + span, query[1])
             target = piece_start - length - _QUERY_MARGIN
             core = self._moved(master_event, properties, rules, rate, target, query[1])
+            # A rule that cannot be moved is walked from DTSTART: its query is kept and reused
+            # (with every override); one that starts near the piece is cheap to build again.
+            unmoved = core is None
             if core is None:
                 if walk > _MAX_WALK:
                     raise _EventError(
@@ -839,15 +860,26 @@ class _FeedReader:
                         "and cannot be started later (COUNT with BY parts)"
                     )
                 core = master_event
-            if core is master_event and kept is not None:
+            if unmoved and kept is not None:
                 series_query = kept
             else:
                 series = icalendar.Calendar()
                 series.add_component(core)
-                for event in others:
+                near = others
+                if not unmoved and len(others) > _FEW_OVERRIDES:
+                    low = piece_start - length - 2 * _QUERY_MARGIN
+                    high = piece_end + 2 * _QUERY_MARGIN
+                    near = [
+                        others[index]
+                        for index, acts in enumerate(reach)
+                        if acts is None
+                        or low <= acts[1] <= high
+                        or (acts[2] < high and acts[3] > low)
+                    ]
+                for event in near:
                     series.add_component(event)
                 series_query = _query(series)
-                if core is master_event:
+                if unmoved:
                     kept = series_query
             found: list[_Occurrence] = series_query.between(piece_start, piece_end)
             found.sort(key=lambda occurrence: self._instant(occurrence.start))
