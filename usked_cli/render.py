@@ -10,14 +10,13 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import sys
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import tzinfo
 from typing import IO, TYPE_CHECKING, Any, Literal
 
-from usked_cli.safe import visible, visible_lines, visible_tabs
+from usked_cli.safe import json_visible, visible, visible_lines, visible_tabs
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -54,11 +53,6 @@ def _text(value: Any) -> str:
 
 
 _LINK_SCHEMES = ("https://", "http://")
-_JSON_UNSAFE = re.compile("[\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
-
-
-def _json_escape(match: re.Match[str]) -> str:
-    return f"\\u{ord(match.group()):04x}"
 
 
 def terminal_width() -> int:
@@ -117,7 +111,7 @@ class Output:
         text = json.dumps(data, indent=2, ensure_ascii=False, default=str)
         # JSON escapes C0 controls itself; with ensure_ascii off, DEL, C1 and bidi controls
         # would go out raw: they are escaped too (the same text to a JSON reader).
-        self.stdout.write(_JSON_UNSAFE.sub(_json_escape, text) + "\n")
+        self.stdout.write(json_visible(text) + "\n")
 
     def line(self, text: str) -> None:
         """One line of data; any control character from outside text shown as an escape."""

@@ -395,6 +395,12 @@ def _tighten(path: Path, private: int) -> None:
             path.chmod(mode & private)
 
 
+def _tighten_files(path: Path) -> None:
+    """A database file and its -wal and -shm companions to 0600, where they exist."""
+    for file in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+        _tighten(file, 0o600)
+
+
 def _open_file(path: Path, kind: Kind) -> _Connection:
     """Connect to `path` (created 0600, the folder 0700), in WAL mode with the busy timeout."""
     folder = path.parent
@@ -404,9 +410,7 @@ def _open_file(path: Path, kind: Kind) -> _Connection:
         # Created by us with 0600 (SQLite would take the umask's 0644); its -wal and -shm get
         # the mode of the database file.
         os.close(os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600))
-        for file in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
-            if file.exists():
-                _tighten(file, 0o600)
+        _tighten_files(path)
     except OSError as exc:
         raise explain(exc, kind=kind, path=path) from None
     try:
@@ -558,9 +562,7 @@ class Workspace(_SqliteFile):
         workspace = cls(_open_file(path, "workspace"), path)
         # The journal is opened only by the commands that use it; its mode is kept private by
         # every command, as the workspace's is (a stat when it is already 0600).
-        journal = data_dir / JOURNAL_NAME
-        for file in (journal, journal.with_name(journal.name + "-wal")):
-            _tighten(file, 0o600)
+        _tighten_files(data_dir / JOURNAL_NAME)
         try:
             workspace._migrate()
         except BaseException:
@@ -759,7 +761,8 @@ class Workspace(_SqliteFile):
         if zoom_only:
             sql += " AND zoom = 1"
         sql += " ORDER BY start_ts, end_ts, user, request_id"
-        return [_assignment(row) for row in self.db.execute(sql, params)]
+        # fetchall: the failures are explained once per query, not once per row.
+        return [_assignment(row) for row in self.db.execute(sql, params).fetchall()]
 
     def assignments_for_request(self, request_id: str) -> list[Assignment]:
         rows = self.db.execute(
@@ -767,7 +770,7 @@ class Workspace(_SqliteFile):
             "ORDER BY start_ts, user",
             (request_id,),
         )
-        return [_assignment(row) for row in rows]
+        return [_assignment(row) for row in rows.fetchall()]
 
     def upcoming_requests(self, after_ts: int, *, limit: int = 200) -> list[tuple[str, str]]:
         """(request id, title) of requests with an occurrence ending after `after_ts`, soonest

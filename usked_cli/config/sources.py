@@ -258,10 +258,10 @@ def check_secret_file(path: Path, st: os.stat_result) -> None:
         _WARNED.add(key)
         import sys
 
-        from usked_cli.safe import visible_lines
+        from usked_cli.safe import visible_tabs
 
         sys.stderr.write(
-            visible_lines(
+            visible_tabs(
                 f"warning: {path} is readable by other users and holds the Zoom client secret; "
                 f"chmod 600 {path}"
             )

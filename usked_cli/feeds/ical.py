@@ -113,6 +113,11 @@ class ParseResult:
     # (a cache keeps them for windows that end before it, and expands later ones again).
     complete_until: datetime | None = None
 
+    def complete_before(self, cut: datetime) -> None:
+        """Occurrences from `cut` on were left out (of a series, or of the whole feed)."""
+        if self.complete_until is None or cut < self.complete_until:
+            self.complete_until = cut
+
 
 # Properties that place an event in time: a broken one means the event cannot be placed.
 _TIME_PROPERTIES = ("DTSTART", "DTEND", "DURATION", "RECURRENCE-ID", "RRULE", "RDATE", "EXDATE")
@@ -131,6 +136,10 @@ _ONE_HOUR = timedelta(hours=1)
 # than _MAX_WALK steps is skipped with a warning (a COUNT rule with BY* parts from centuries back).
 _DENSE_WALK = 50_000
 _MAX_WALK = 2_000_000
+_LONG_WALK = (
+    f"its rule would take over {_MAX_WALK} steps to reach the window "
+    "and cannot be started later (COUNT with BY parts)"
+)
 # Past this many overrides, a dense series' piece is given only those acting near it.
 _FEW_OVERRIDES = 32
 _SNIPPET_CHARS = 40
@@ -587,8 +596,7 @@ class _FeedReader:
         while kept and kept[-1].start >= cut:
             kept.pop()
         self.feed_cut = cut
-        if self.result.complete_until is None or cut < self.result.complete_until:
-            self.result.complete_until = cut
+        self.result.complete_before(cut)
         if not self._feed_cut_said:
             self._feed_cut_said = True
             self._note(
@@ -701,8 +709,7 @@ class _FeedReader:
                 continue
             if len(made) >= MAX_OCCURRENCES:
                 cut = made[-1].start
-                if self.result.complete_until is None or cut < self.result.complete_until:
-                    self.result.complete_until = cut
+                self.result.complete_before(cut)
                 position = master[0] if master is not None else members[0][0]
                 self._note(
                     uid,
@@ -740,10 +747,7 @@ class _FeedReader:
             if steps > _MAX_WALK and any(uncountable(rule) for rule in rules):
                 # Counted from DTSTART, period by period, for as long as it takes: a COUNT with
                 # BY parts cannot be started later (see recurrence.fast_forward).
-                raise _EventError(
-                    f"its rule would take over {_MAX_WALK} steps to reach the window "
-                    "and cannot be started later (COUNT with BY parts)"
-                )
+                raise _EventError(_LONG_WALK)
             if walk > _DENSE_WALK or in_window > MAX_OCCURRENCES:
                 return self._dense_occurrences(master, members, rules, rate, walk)
         series = icalendar.Calendar()
@@ -764,8 +768,10 @@ class _FeedReader:
         position, event, properties = master
         rules = _each(properties.get("RRULE"))
         live = []
+        changed = False
         for rule in rules:
             parts = walkable(rule)
+            changed = changed or parts is not rule
             if parts is None:
                 unit = frequency(rule).lower().removesuffix("ly")
                 self._note(
@@ -778,7 +784,7 @@ class _FeedReader:
             if parts is not rule:
                 rule = icalendar.vRecur(parts)
             live.append(rule)
-        if len(live) != len(rules) or any(a is not b for a, b in zip(live, rules, strict=True)):
+        if changed:
             event.pop("RRULE", None)
             for rule in live:
                 event.add("RRULE", rule)
@@ -855,10 +861,7 @@ class _FeedReader:
             unmoved = core is None
             if core is None:
                 if walk > _MAX_WALK:
-                    raise _EventError(
-                        f"its rule would take over {_MAX_WALK} steps to reach the window "
-                        "and cannot be started later (COUNT with BY parts)"
-                    )
+                    raise _EventError(_LONG_WALK)
                 core = master_event
             if unmoved and kept is not None:
                 series_query = kept

@@ -18,6 +18,7 @@ from __future__ import annotations
 import re
 
 from usked_cli.models import DialIn
+from usked_cli.safe import CONTROLS
 
 __all__ = ["MAX_DIAL_IN", "find_dial_in", "find_meeting_id", "find_passcode"]
 
@@ -42,9 +43,7 @@ _PASSCODE_LABELS = (
 # A label right before a colon (looked for only where the notes have a colon: fast on long
 # notes), then the value after it on the same line.
 _PASSCODE_LABEL = re.compile(r"(?i)(?<!\w)(?:" + "|".join(_PASSCODE_LABELS) + r")[ \t]*\Z")
-_PASSCODE_VALUE_AFTER = re.compile(
-    r"[ \t]*(?P<value>[^\s<>\"'`\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]{1,40})"
-)
+_PASSCODE_VALUE_AFTER = re.compile(r"[ \t]*(?P<value>[^\s<>\"'`" + CONTROLS + "]{1,40})")
 _LABEL_CHARS = 28  # the longest label, "contraseña de la reunión", and blanks
 # How the labels above end, in lower case.
 _LABEL_ENDINGS = (

@@ -18,6 +18,7 @@ import re
 from urllib.parse import parse_qs, urlsplit
 
 from usked_cli.models import ZoomLink
+from usked_cli.safe import CONTROLS
 
 __all__ = ["find_request_id", "find_zoom_link", "is_zoom_host"]
 
@@ -25,10 +26,7 @@ __all__ = ["find_request_id", "find_zoom_link", "is_zoom_host"]
 # quotes and angle brackets end it inside HTML attributes and <...> plain-text wrappers.
 # A link ends at a space, a delimiter, or any control or bidi character (an escape sequence
 # glued to a link must not travel with it into a browser or a terminal).
-_LINK = re.compile(
-    r"""(?i)\b(?:https?|zoommtg|zoomus)://"""
-    r"""[^\s<>"'`{}|\\^\[\]\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]+"""
-)
+_LINK = re.compile(r"""(?i)\b(?:https?|zoommtg|zoomus)://[^\s<>"'`{}|\\^\[\]""" + CONTROLS + "]+")
 # Sentence punctuation that follows a link in prose ("join at https://…/j/123.") or markup
 # that wraps it ("(https://…)", "**https://…**"); Zoom links never end with these.
 _TRAILING = ".,;:!?)]}*'\""

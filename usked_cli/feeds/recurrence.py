@@ -208,14 +208,15 @@ def walkable(rule: Mapping[str, Any]) -> Mapping[str, Any] | None:
     return parts if changed else rule
 
 
-_PERIOD_DAYS = {"SECONDLY": 1 / 86400, "MINUTELY": 1 / 1440, "HOURLY": 1 / 24, "DAILY": 1.0,
-                "WEEKLY": 7.0, "MONTHLY": 28.0, "YEARLY": 365.0}  # fmt: skip
+# A period of each FREQ, the shortest month and year (the bound on steps is then an upper one).
+_PERIOD_SECONDS = {**_STEP_SECONDS, "MONTHLY": 28 * _DAY, "YEARLY": 365 * _DAY}
 
 
 def grid_steps(rule: Mapping[str, Any], days: float) -> float:
     """An upper bound on the periods dateutil steps through in `days` (its CPU, not the
     occurrences: FREQ=SECONDLY;INTERVAL=2;BYHOUR=0 gives one a day for 43,200 steps)."""
-    return max(0.0, days) / (_PERIOD_DAYS.get(frequency(rule), 1.0) * interval(rule))
+    period = _PERIOD_SECONDS.get(frequency(rule), _DAY) / _DAY
+    return max(0.0, days) / (period * interval(rule))
 
 
 def uncountable(rule: Mapping[str, Any]) -> bool:
