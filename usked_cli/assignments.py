@@ -62,12 +62,22 @@ def _expand_stored(
     default_tz: ZoneInfo,
     zoom_only: bool,
 ) -> list[Assignment]:
-    from usked_cli.feeds.ical import parse_feed
+    from usked_cli.feeds.incremental import read_feed
 
     body = workspace.feed_body(user)
     if body is None:
         return []
-    parsed = parse_feed(body, user=user, window_start=start, window_end=end, default_tz=default_tz)
+    # In batches, the events whose dates lie outside the window left unparsed: a week of a
+    # large feed costs that week's events and the series, not the whole feed.
+    parsed = read_feed(
+        body,
+        user=user,
+        label=user,
+        window=(start, end),
+        default_tz=default_tz,
+        marker="",
+        previous=None,
+    )
     return [a for a in parsed.assignments if a.zoom or not zoom_only]
 
 

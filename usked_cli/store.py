@@ -21,10 +21,11 @@ import os
 import sqlite3
 import stat
 import time
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
+from operator import itemgetter
 from pathlib import Path
 from typing import Any, Literal
 
@@ -136,6 +137,17 @@ _MIGRATIONS: list[str | Callable[[Workspace, sqlite3.Connection], None]] = [
     CREATE INDEX assignment_span ON assignment (start_ts, end_ts);
     DROP INDEX assignment_start;
     """,
+    # Incremental sync (usked_cli.feeds.incremental): each settled event group's digest, and
+    # the context they were read in; a group found again with the same digest keeps its rows.
+    """
+    CREATE TABLE feed_event (
+        user TEXT NOT NULL,
+        uid TEXT NOT NULL,
+        digest BLOB NOT NULL,
+        PRIMARY KEY (user, uid)
+    ) WITHOUT ROWID;
+    ALTER TABLE feed_state ADD COLUMN context TEXT;
+    """,
 ]
 
 # The rename journal: a run and, before its first PATCH, every user's before and after names.
@@ -197,6 +209,83 @@ _IN_WINDOW = (
 _ALL_DAY_SLACK = 2 * 86400
 
 
+class Staging:
+    """A user's freshly parsed assignments, gathered until `replace_assignments` swaps them in.
+
+    Up to IN_MEMORY of them are kept in a list; past that they go to a temporary table, so a
+    large feed's assignments never sit in memory at once (SQLite keeps a temporary table in a
+    private temporary file with a small page cache). The workspace is not locked meanwhile.
+    """
+
+    IN_MEMORY = 50_000  # about 40 MB of assignments
+
+    def __init__(self, db: _Connection) -> None:
+        self.db = db
+        self.pending: list[Assignment] = []
+        self.spilled = False
+
+    def add(self, assignments: Sequence[Assignment]) -> None:
+        if not self.spilled and len(self.pending) + len(assignments) <= self.IN_MEMORY:
+            self.pending.extend(assignments)
+            return
+        if not self.spilled:
+            self.db.execute("PRAGMA temp_store = FILE")
+            self.db.execute(
+                "CREATE TEMP TABLE IF NOT EXISTS staged_assignment AS SELECT "
+                f"{_ASSIGNMENT_COLUMNS} FROM main.assignment WHERE 0"
+            )
+            self.db.execute("DELETE FROM temp.staged_assignment")
+            self.spilled = True
+        self.db.executemany(
+            f"INSERT INTO temp.staged_assignment ({_ASSIGNMENT_COLUMNS}) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (_assignment_row(a) for a in (*self.pending, *assignments)),
+        )
+        self.pending.clear()
+
+    def cut(self, keep: int) -> tuple[datetime, int]:
+        """Keep those that start before the (keep + 1)-th by start: that start, and how many
+        are left."""
+        if not self.spilled:
+            kept = self.pending
+            kept.sort(key=lambda a: a.start)
+            cut = kept[keep].start
+            while kept and kept[-1].start >= cut:
+                kept.pop()
+            return cut, len(kept)
+        row = self.db.execute(
+            "SELECT start_ts FROM temp.staged_assignment ORDER BY start_ts LIMIT 1 OFFSET ?",
+            (keep,),
+        ).fetchone()
+        if row is not None:
+            self.db.execute("DELETE FROM temp.staged_assignment WHERE start_ts >= ?", row)
+        (left,) = self.db.execute("SELECT count(*) FROM temp.staged_assignment").fetchone()
+        cut = datetime.fromtimestamp(row[0] if row else 2**37, UTC)
+        return cut, int(left)
+
+    def clear(self) -> None:
+        self.pending.clear()
+        if self.spilled:
+            self.db.execute("DELETE FROM temp.staged_assignment")
+
+    def insert_into_workspace(self) -> None:
+        """Insert them into the assignment table (inside the caller's transaction), emptied."""
+        if self.spilled:
+            # By key: appending to the table's B-tree is about twice as fast as at random.
+            self.db.execute(
+                f"INSERT OR REPLACE INTO assignment ({_ASSIGNMENT_COLUMNS}) "
+                f"SELECT {_ASSIGNMENT_COLUMNS} FROM temp.staged_assignment "
+                "ORDER BY user, uid, recurrence_id, rowid"
+            )
+            self.db.execute("DELETE FROM temp.staged_assignment")
+        _insert_assignments(self.db, self.pending)
+        self.pending.clear()
+
+
+class StaleReading(Exception):
+    """An incremental sync's comparison no longer holds (another sync stored the feed)."""
+
+
 @dataclass(frozen=True, slots=True)
 class FeedState:
     user: str
@@ -212,6 +301,7 @@ class FeedState:
     last_error: str | None
     last_attempt_at: str | None
     parsed_with: str | None
+    context: str | None  # what the stored event digests were read in (None: nothing reusable)
 
 
 # --- opening, transactions, failures ---------------------------------------------------------
@@ -638,8 +728,8 @@ class Workspace(_SqliteFile):
     def feed_states(self) -> list[FeedState]:
         rows = self.db.execute(
             "SELECT user, source, etag, last_modified, synced_at, horizon_start, horizon_end, "
-            "event_count, assignment_count, calendar_tz, last_error, last_attempt_at, parsed_with "
-            "FROM feed_state ORDER BY user"
+            "event_count, assignment_count, calendar_tz, last_error, last_attempt_at, parsed_with, "
+            "context FROM feed_state ORDER BY user"
         ).fetchall()
         return [FeedState(*row) for row in rows]
 
@@ -650,10 +740,20 @@ class Workspace(_SqliteFile):
         row = self.db.execute("SELECT body FROM feed_state WHERE user = ?", (user,)).fetchone()
         return None if row is None or row[0] is None else bytes(row[0])
 
+    def feed_digests(self, user: str) -> dict[str, bytes]:
+        """The digests of a user's settled event groups, by UID (usked_cli.feeds.incremental)."""
+        rows = self.db.execute("SELECT uid, digest FROM feed_event WHERE user = ?", (user,))
+        return {str(uid): bytes(digest) for uid, digest in rows.fetchall()}
+
+    def staging(self) -> Staging:
+        """An empty staging table for one user's freshly parsed assignments."""
+        assert isinstance(self.db, _Connection)
+        return Staging(self.db)
+
     def replace_assignments(
         self,
         user: str,
-        assignments: Sequence[Assignment],
+        assignments: Sequence[Assignment] | Staging,
         *,
         source: str,
         body: bytes,
@@ -664,27 +764,69 @@ class Workspace(_SqliteFile):
         event_count: int,
         calendar_tz: str | None,
         parsed_with: str,
-    ) -> None:
-        """Swap in a user's freshly parsed assignments, all at once or not at all."""
+        kept: Collection[str] | None = None,
+        digests: Mapping[str, bytes] | None = None,
+        context: str | None = None,
+    ) -> int:
+        """Swap in a user's freshly parsed assignments (a list, or those in the staging table),
+        all at once or not at all; how many the user then has.
+
+        `kept`: the UIDs whose stored assignments stand (an incremental sync); the user's other
+        assignments are replaced by `assignments`. None replaces them all. `digests` (UID ->
+        digest) and `context` are what the next sync compares with.
+        """
+        digests = digests or {}
         with self.transaction() as db:
-            db.execute("DELETE FROM assignment WHERE user = ?", (user,))
+            if kept is None:
+                db.execute("DELETE FROM assignment WHERE user = ?", (user,))
+                db.execute("DELETE FROM feed_event WHERE user = ?", (user,))
+                fresh: Iterable[tuple[str, bytes]] = digests.items()
+            else:
+                stored = self.feed_digests(user)
+                (stored_context,) = db.execute(
+                    "SELECT context FROM feed_state WHERE user = ?", (user,)
+                ).fetchone() or (None,)
+                if stored_context != context or any(
+                    stored.get(uid) != digests.get(uid) for uid in kept
+                ):
+                    # Another sync stored this feed since it was compared: compare again.
+                    raise StaleReading(user)
+                gone = stored.keys() - kept
+                db.executemany(
+                    "DELETE FROM feed_event WHERE user = ? AND uid = ?",
+                    ((user, uid) for uid in gone),
+                )
+                # Every assignment but the kept groups' goes (those of events without a UID,
+                # never settled, among them).
+                db.execute(
+                    "DELETE FROM assignment WHERE user = ? AND uid NOT IN "
+                    "(SELECT uid FROM feed_event WHERE user = ?)",
+                    (user, user),
+                )
+                fresh = ((uid, digest) for uid, digest in digests.items() if uid not in kept)
+            if isinstance(assignments, Staging):
+                assignments.insert_into_workspace()
+            else:
+                _insert_assignments(db, assignments)
             db.executemany(
-                f"INSERT OR REPLACE INTO assignment ({_ASSIGNMENT_COLUMNS}) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (_assignment_row(a) for a in assignments),
+                "INSERT OR REPLACE INTO feed_event (user, uid, digest) VALUES (?, ?, ?)",
+                ((user, uid, digest) for uid, digest in fresh),
             )
+            (count,) = db.execute(
+                "SELECT count(*) FROM assignment WHERE user = ?", (user,)
+            ).fetchone()
             db.execute(
                 "INSERT INTO feed_state (user, source, etag, last_modified, body, synced_at, "
                 "horizon_start, horizon_end, event_count, assignment_count, calendar_tz, "
-                "last_error, last_attempt_at, parsed_with) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, ?, ?) "
+                "last_error, last_attempt_at, parsed_with, context) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, ?, ?, ?) "
                 "ON CONFLICT (user) DO UPDATE SET source = excluded.source, etag = excluded.etag, "
                 "last_modified = excluded.last_modified, body = excluded.body, "
                 "synced_at = excluded.synced_at, horizon_start = excluded.horizon_start, "
                 "horizon_end = excluded.horizon_end, event_count = excluded.event_count, "
                 "assignment_count = excluded.assignment_count, calendar_tz = excluded.calendar_tz, "
                 "last_error = NULL, last_attempt_at = excluded.last_attempt_at, "
-                "parsed_with = excluded.parsed_with",
+                "parsed_with = excluded.parsed_with, context = excluded.context",
                 (
                     user,
                     source,
@@ -695,12 +837,14 @@ class Workspace(_SqliteFile):
                     int(horizon[0].timestamp()),
                     int(horizon[1].timestamp()),
                     event_count,
-                    len(assignments),
+                    count,
                     calendar_tz,
                     synced_at,
                     parsed_with,
+                    context,
                 ),
             )
+        return int(count)
 
     def mark_unchanged(self, user: str, *, synced_at: str) -> None:
         """A 304 (or an unchanged file): the cached assignments stand, as of now."""
@@ -723,6 +867,7 @@ class Workspace(_SqliteFile):
     def remove_user(self, user: str) -> None:
         with self.transaction() as db:
             db.execute("DELETE FROM assignment WHERE user = ?", (user,))
+            db.execute("DELETE FROM feed_event WHERE user = ?", (user,))
             db.execute("DELETE FROM feed_state WHERE user = ?", (user,))
 
     # --- assignments ---------------------------------------------------------------------------
@@ -781,6 +926,18 @@ class Workspace(_SqliteFile):
             (after_ts, limit),
         )
         return [(str(request_id), str(title)) for request_id, title in rows]
+
+
+def _insert_assignments(db: sqlite3.Connection, assignments: Sequence[Assignment]) -> None:
+    """Insert (or replace: the last of two with one key wins) in key order, which appends to
+    the table's B-tree: about twice as fast as at random."""
+    rows = [_assignment_row(a) for a in assignments]
+    rows.sort(key=itemgetter(0, 1, 2))  # stable: duplicates keep their order
+    db.executemany(
+        f"INSERT OR REPLACE INTO assignment ({_ASSIGNMENT_COLUMNS}) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        rows,
+    )
 
 
 def _assignment_row(a: Assignment) -> tuple[object, ...]:

@@ -62,7 +62,7 @@ import html
 import re
 import threading
 import warnings
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from typing import Any
@@ -112,6 +112,12 @@ class ParseResult:
     # Where a capped series was cut: the assignments are complete only before this instant
     # (a cache keeps them for windows that end before it, and expands later ones again).
     complete_until: datetime | None = None
+    # For incremental sync (usked_cli.feeds.incremental): the UIDs of the events something was
+    # said about (a warning names them), and whether anything was said about the feed as a
+    # whole, a line salvaged or an occurrence cut. Those are read again at every sync.
+    said_of: set[str] = field(default_factory=set)
+    said_of_feed: bool = False
+    salvaged: bool = False  # unreadable lines were dropped (their line numbers are the data's)
 
     def complete_before(self, cut: datetime) -> None:
         """Occurrences from `cut` on were left out (of a series, or of the whole feed)."""
@@ -179,8 +185,12 @@ def parse_feed(
     window_end: datetime,
     default_tz: ZoneInfo,
     source: str = "",
+    event_lines: Sequence[int] | None = None,
 ) -> ParseResult:
     """The assignments of every occurrence in `data` that overlaps [window_start, window_end).
+
+    `event_lines` are the lines warnings give for the VEVENTs, in order (when `data` is built
+    from parts of a feed: usked_cli.feeds.blocks.sub_feed); by default their lines in `data`.
 
     Raises InputError (and nothing else) when `data` is not an iCalendar feed; a feed that
     parses but has no event in the window gives an empty list. An all-day event is in the
@@ -201,6 +211,8 @@ def parse_feed(
         warnings.simplefilter("always")
         try:
             reader = _FeedReader(data, label, user, window_start, window_end, default_tz)
+            if event_lines is not None:
+                reader.event_lines_given = list(event_lines)
             result = reader.read()
         except InputError:
             raise
@@ -216,6 +228,8 @@ def parse_feed(
         else:
             notes.append(f"{label}: {_one_line(caught.message)}")
     result.warnings.extend(dict.fromkeys(notes))
+    if notes or result.notes:
+        result.said_of_feed = True
     return result
 
 
@@ -253,6 +267,8 @@ class _FeedReader:
         self.feed_cut: datetime | None = None
         self._feed_cut_said = False
         self._last_kept = ("", 0)  # the UID and position of the last event added
+        self.event_lines_given: list[int] | None = None
+        self._told = 0  # warnings that name an event (ParseResult.said_of)
 
     # -- reading the calendar -------------------------------------------------------------
 
@@ -274,9 +290,14 @@ class _FeedReader:
                 self.floating_tz = self.calendar_zone = found.zone
         events = [c for c in calendar.subcomponents if c.name == "VEVENT"]
         self.result.event_count += len(events)
+        if self.event_lines_given is not None and self._event_lines is None:
+            self._event_lines = self.event_lines_given
         self._read_events(events)
         if len(self.result.assignments) > MAX_FEED_OCCURRENCES:
             self._cut_feed(*self._last_kept)
+        result = self.result
+        if len(result.warnings) > self._told or result.complete_until is not None:
+            result.said_of_feed = True
         self.result.assignments.sort(
             key=lambda a: (a.start, a.request_id, a.uid, a.recurrence_id or "")
         )
@@ -311,6 +332,7 @@ class _FeedReader:
         # One unreadable line must not sink the feed: drop the lines and components that do
         # not parse on their own and try again; refuse the feed only if that does not help.
         kept_text, event_lines = self._salvage()
+        self.result.said_of_feed = self.result.salvaged = True
         try:
             calendar = self._calendar_of(kept_text)
         except Exception:
@@ -477,6 +499,7 @@ class _FeedReader:
         """Check each event, then read single events directly and series by UID."""
         by_uid: dict[str, list[_Member]] = {}
         for position, event in enumerate(events):
+            said = len(self.result.warnings)
             properties = dict(event.items())
             uid = self._uid(event, properties, position)
             try:
@@ -489,16 +512,30 @@ class _FeedReader:
             except Exception as error:  # an icalendar surprise in one event
                 self._warn(uid, position, _one_line(error))
                 continue
+            finally:
+                self._told_of(uid, said)
             if note:
+                said = len(self.result.warnings)
                 self._note(uid, position, note)
+                self._told_of(uid, said)
             by_uid.setdefault(uid, []).append((position, event, properties))
         for uid, members in by_uid.items():
+            said = len(self.result.warnings)
             try:
                 self._read_uid(uid, members)
             except _EventError as error:
                 self._warn(uid, members[0][0], str(error))
             except Exception as error:
                 self._warn(uid, members[0][0], _one_line(error))
+            finally:
+                self._told_of(uid, said)
+
+    def _told_of(self, uid: str, said: int) -> None:
+        """The warnings from `said` on were about the events of `uid`."""
+        told = len(self.result.warnings) - said
+        if told:
+            self.result.said_of.add(uid)
+            self._told += told
 
     def _uid(
         self, event: icalendar.cal.Component, properties: dict[str, Any], position: int

@@ -33,12 +33,11 @@ from usked_cli.feeds.fetch import (
     is_url,
     new_http_client,
 )
-from usked_cli.store import FeedState, Workspace
+from usked_cli.feeds.incremental import FeedReading, Previous, read_feed
+from usked_cli.store import FeedState, Staging, StaleReading, Workspace
 
 if TYPE_CHECKING:
     import httpx
-
-    from usked_cli.feeds.ical import ParseResult
 
 # Recurring events are stored expanded over this horizon around the sync; a listing outside it
 # expands them again from the stored feed (see usked_cli.assignments).
@@ -61,6 +60,8 @@ class SyncOutcome:
     error: str | None = None
     # The exit code the failure carries: 2 for a feed that is not a calendar, 1 for the rest.
     exit_code: int = 0
+    # VEVENTs parsed this time (the others' assignments were kept: usked_cli.feeds.incremental).
+    events_read: int = 0
 
     def as_json(self) -> dict[str, object]:
         return {
@@ -68,6 +69,7 @@ class SyncOutcome:
             "status": self.status,
             "assignments": self.assignments,
             "events": self.events,
+            "events_read": self.events_read,
             "warnings": self.warnings,
             "error": self.error,
         }
@@ -190,10 +192,22 @@ def _fetch_all(
                 return
             done.put((user, source, one(user, source)))
 
-    for number in range(min(FETCH_THREADS, max(1, len(feeds)))):
-        threading.Thread(target=work, name=f"usked-sync-{number + 1}", daemon=True).start()
-    for _ in range(len(feeds)):
-        yield _next(done)
+    threads = [
+        threading.Thread(target=work, name=f"usked-sync-{number + 1}", daemon=True)
+        for number in range(min(FETCH_THREADS, max(1, len(feeds))))
+    ]
+    for thread in threads:
+        thread.start()
+    for left in range(len(feeds), 0, -1):
+        if left == 1:
+            fetched = _next(done)
+            # Every fetch is in: the threads are ending. Once they have, the last feed may be
+            # parsed by a forked worker too (usked_cli.feeds.incremental._parallel).
+            for thread in threads:
+                thread.join(0.1)
+            yield fetched
+        else:
+            yield _next(done)
 
 
 def _next(
@@ -223,9 +237,9 @@ def _store(
     horizon = sync_horizon(now)
     body = result.body
     parsed_with = parse_marker(default_tz)
+    stored_end = state.horizon_end if state else None
+    fresh = stored_end is not None and stored_end >= (horizon[1] - HORIZON_SLACK).timestamp()
     if result.status == "unchanged":
-        stored_end = state.horizon_end if state else None
-        fresh = stored_end is not None and stored_end >= (horizon[1] - HORIZON_SLACK).timestamp()
         if fresh and state is not None and state.parsed_with == parsed_with:
             workspace.mark_unchanged(user, synced_at=stamp)
             return SyncOutcome(
@@ -242,51 +256,98 @@ def _store(
         error = "the server said unchanged, but no copy of the feed is cached; sync again"
         workspace.record_failure(user, source=source, error=error, attempted_at=stamp)
         return SyncOutcome(user, "failed", error=error, exit_code=1)
+    previous = None
+    if fresh and state is not None and state.context and state.horizon_start is not None:
+        # The stored events are compared over the window they were read in (until it is due to
+        # move on, HORIZON_SLACK): what stands is then what a whole parse would give.
+        assert state.horizon_end is not None
+        horizon = (
+            datetime.fromtimestamp(state.horizon_start, UTC),
+            datetime.fromtimestamp(state.horizon_end, UTC),
+        )
+        previous = Previous(
+            context=state.context,
+            digests=workspace.feed_digests(user),
+            assignment_count=state.assignment_count,
+            calendar_tz=state.calendar_tz,
+        )
+    staging = workspace.staging()
     try:
-        parsed = _parse(body, user=user, source=source, horizon=horizon, default_tz=default_tz)
+        reading = _read(body, user, source, horizon, default_tz, parsed_with, previous, staging)
+        try:
+            _keep(
+                workspace, user, source, body, result, stamp, horizon, parsed_with, reading, staging
+            )
+        except StaleReading:
+            # Another sync stored this feed meanwhile: read it all again, replace what it stored.
+            staging.clear()
+            reading = _read(body, user, source, horizon, default_tz, parsed_with, None, staging)
+            _keep(
+                workspace, user, source, body, result, stamp, horizon, parsed_with, reading, staging
+            )
     except UskedError as exc:
         workspace.record_failure(user, source=source, error=exc.message, attempted_at=stamp)
         return SyncOutcome(user, "failed", error=exc.message, exit_code=exc.exit_code)
-    workspace.replace_assignments(
-        user,
-        parsed.assignments,
-        source=source,
-        body=body,
-        etag=result.etag,
-        last_modified=result.last_modified,
-        synced_at=stamp,
-        # A capped series is stored only up to where it was cut; a window after that is
-        # expanded again from the stored copy (usked_cli.assignments), capped in that window.
-        horizon=(horizon[0], min(horizon[1], parsed.complete_until or horizon[1])),
-        event_count=parsed.event_count,
-        calendar_tz=parsed.calendar_tz,
-        parsed_with=parsed_with,
-    )
     return SyncOutcome(
         user,
         "updated",
-        assignments=len(parsed.assignments),
-        events=parsed.event_count,
-        warnings=parsed.warnings,
-        notes=parsed.notes,
+        assignments=reading.assignment_count,
+        events=reading.event_count,
+        warnings=reading.warnings,
+        notes=reading.notes,
+        events_read=reading.events_read,
     )
 
 
-def _parse(
+def _read(
     body: bytes,
-    *,
     user: str,
     source: str,
     horizon: tuple[datetime, datetime],
     default_tz: ZoneInfo,
-) -> ParseResult:
-    from usked_cli.feeds.ical import parse_feed
-
-    return parse_feed(
+    parsed_with: str,
+    previous: Previous | None,
+    staging: Staging,
+) -> FeedReading:
+    return read_feed(
         body,
         user=user,
-        window_start=horizon[0],
-        window_end=horizon[1],
+        label=describe_source(source),
+        window=horizon,
         default_tz=default_tz,
-        source=describe_source(source),
+        marker=parsed_with,
+        previous=previous,
+        sink=staging,
+    )
+
+
+def _keep(
+    workspace: Workspace,
+    user: str,
+    source: str,
+    body: bytes,
+    fetched: Fetched,
+    stamp: str,
+    horizon: tuple[datetime, datetime],
+    parsed_with: str,
+    reading: FeedReading,
+    staging: Staging,
+) -> None:
+    reading.assignment_count = workspace.replace_assignments(
+        user,
+        staging,
+        source=source,
+        body=body,
+        etag=fetched.etag,
+        last_modified=fetched.last_modified,
+        synced_at=stamp,
+        # A capped series is stored only up to where it was cut; a window after that is
+        # expanded again from the stored copy (usked_cli.assignments), capped in that window.
+        horizon=(horizon[0], min(horizon[1], reading.complete_until or horizon[1])),
+        event_count=reading.event_count,
+        calendar_tz=reading.calendar_tz,
+        parsed_with=parsed_with,
+        kept=reading.kept,
+        digests=reading.digests,
+        context=reading.context,
     )
