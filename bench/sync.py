@@ -44,6 +44,7 @@ from typing import Any
 from feed_parse import SYNC_AT, generate_feed
 
 BUDGETS = {"first sync": 1.5, "re-sync": 0.25}
+MEMORY_BUDGET_MB = 300  # issue 18: a sync of a 50 MB feed (--events 100000) stays under it
 LIBRARY_PARSE = "import icalendar, sys; icalendar.Calendar.from_ical(open(sys.argv[1],'rb').read())"
 # The date-time properties the generator writes (DTSTAMP stays: it is not a time of the event).
 _STAMP = re.compile(rb"^DTSTAMP:[0-9TZ]+\r$", re.MULTILINE)
@@ -73,14 +74,25 @@ def whole_weeks_since(then: datetime, now: datetime) -> int:
     return (now - then).days // 7 * 7
 
 
+PEAK: dict[str, int] = {}  # the largest resident size of the last process waited for, in KiB
+
+
 def wall(argv: list[str], env: dict[str, str]) -> tuple[float, str]:
-    """Seconds taken by one whole process, and its stdout."""
+    """Seconds taken by one whole process, and its stdout; its peak resident size (with the
+    processes it waited for, as the kernel counts them) goes to PEAK["last"]."""
     began = time.perf_counter()
-    done = subprocess.run(argv, env=env, capture_output=True, text=True)
-    taken = time.perf_counter() - began
-    if done.returncode != 0:
-        raise RuntimeError(f"{' '.join(argv)}: exit {done.returncode}\n{done.stderr.strip()}")
-    return taken, done.stdout
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        process = subprocess.Popen(argv, env=env, stdout=out, stderr=err)
+        _, status, usage = os.wait4(process.pid, 0)
+        taken = time.perf_counter() - began
+        process.returncode = os.waitstatus_to_exitcode(status)
+        out.seek(0)
+        err.seek(0)
+        stdout, stderr = out.read().decode(), err.read().decode()
+    PEAK["last"] = usage.ru_maxrss
+    if process.returncode != 0:
+        raise RuntimeError(f"{' '.join(argv)}: exit {process.returncode}\n{stderr.strip()}")
+    return taken, stdout
 
 
 def regenerated(data: bytes, run: int, changed: float, rng: random.Random) -> tuple[bytes, int]:
@@ -158,12 +170,16 @@ def main() -> int:
         _, outcome = sync_once(first)  # warm-up
         wall(library_argv, env)  # warm-up
         times: dict[str, list[float]] = {"icalendar parse": [], "first sync": [], "re-sync": []}
+        peaks: dict[str, list[int]] = {name: [] for name in times}
         for _ in range(args.runs):
             times["icalendar parse"].append(wall(library_argv, env)[0])
+            peaks["icalendar parse"].append(PEAK["last"])
             times["first sync"].append(sync_once(first)[0])
+            peaks["first sync"].append(PEAK["last"])
             sync_once(again)  # a re-sync needs the sync before it; this one is not timed
             taken, resynced = sync_once(again)
             times["re-sync"].append(taken)
+            peaks["re-sync"].append(PEAK["last"])
 
         size = feed.stat().st_size
         print(
@@ -175,7 +191,8 @@ def main() -> int:
         for name, taken in times.items():
             print(
                 f"{name:<16} best {min(taken) * 1000:7.1f} ms, "
-                f"median {statistics.median(taken) * 1000:7.1f} ms ({args.runs} runs)"
+                f"median {statistics.median(taken) * 1000:7.1f} ms ({args.runs} runs), "
+                f"peak resident {max(peaks[name]) / 1024:.0f} MB"
             )
         library = statistics.median(times["icalendar parse"])
         over = False
@@ -184,6 +201,10 @@ def main() -> int:
             verdict = "ok" if ratio <= budget else "OVER BUDGET"
             over = over or ratio > budget
             print(f"ratio {name} / icalendar parse: {ratio:.2f} (budget {budget:.2f}) {verdict}")
+        peak = max(max(peaks["first sync"]), max(peaks["re-sync"])) / 1024
+        verdict = "ok" if peak <= MEMORY_BUDGET_MB else "OVER BUDGET"
+        over = over or peak > MEMORY_BUDGET_MB
+        print(f"peak resident of a sync: {peak:.0f} MB (budget {MEMORY_BUDGET_MB} MB) {verdict}")
     return 1 if over else 0
 
 

@@ -147,6 +147,7 @@ _MIGRATIONS: list[str | Callable[[Workspace, sqlite3.Connection], None]] = [
         PRIMARY KEY (user, uid)
     ) WITHOUT ROWID;
     ALTER TABLE feed_state ADD COLUMN context TEXT;
+    ALTER TABLE feed_state ADD COLUMN generation INTEGER NOT NULL DEFAULT 0;
     """,
 ]
 
@@ -302,6 +303,7 @@ class FeedState:
     last_attempt_at: str | None
     parsed_with: str | None
     context: str | None  # what the stored event digests were read in (None: nothing reusable)
+    generation: int  # counts the replacements of the user's assignments (a stale comparison)
 
 
 # --- opening, transactions, failures ---------------------------------------------------------
@@ -729,7 +731,7 @@ class Workspace(_SqliteFile):
         rows = self.db.execute(
             "SELECT user, source, etag, last_modified, synced_at, horizon_start, horizon_end, "
             "event_count, assignment_count, calendar_tz, last_error, last_attempt_at, parsed_with, "
-            "context FROM feed_state ORDER BY user"
+            "context, generation FROM feed_state ORDER BY user"
         ).fetchall()
         return [FeedState(*row) for row in rows]
 
@@ -767,13 +769,17 @@ class Workspace(_SqliteFile):
         kept: Collection[str] | None = None,
         digests: Mapping[str, bytes] | None = None,
         context: str | None = None,
+        compared_with: tuple[int, Mapping[str, bytes]] | None = None,
     ) -> int:
         """Swap in a user's freshly parsed assignments (a list, or those in the staging table),
         all at once or not at all; how many the user then has.
 
         `kept`: the UIDs whose stored assignments stand (an incremental sync); the user's other
         assignments are replaced by `assignments`. None replaces them all. `digests` (UID ->
-        digest) and `context` are what the next sync compares with.
+        digest) and `context` are what the next sync compares with. With `kept`,
+        `compared_with` is the generation and the digests the comparison was made with
+        (FeedState.generation, feed_digests): StaleReading when another sync stored the feed
+        since.
         """
         digests = digests or {}
         with self.transaction() as db:
@@ -782,13 +788,12 @@ class Workspace(_SqliteFile):
                 db.execute("DELETE FROM feed_event WHERE user = ?", (user,))
                 fresh: Iterable[tuple[str, bytes]] = digests.items()
             else:
-                stored = self.feed_digests(user)
-                (stored_context,) = db.execute(
-                    "SELECT context FROM feed_state WHERE user = ?", (user,)
+                assert compared_with is not None
+                generation, stored = compared_with
+                (now,) = db.execute(
+                    "SELECT generation FROM feed_state WHERE user = ?", (user,)
                 ).fetchone() or (None,)
-                if stored_context != context or any(
-                    stored.get(uid) != digests.get(uid) for uid in kept
-                ):
+                if now != generation:
                     # Another sync stored this feed since it was compared: compare again.
                     raise StaleReading(user)
                 gone = stored.keys() - kept
@@ -818,15 +823,16 @@ class Workspace(_SqliteFile):
             db.execute(
                 "INSERT INTO feed_state (user, source, etag, last_modified, body, synced_at, "
                 "horizon_start, horizon_end, event_count, assignment_count, calendar_tz, "
-                "last_error, last_attempt_at, parsed_with, context) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, ?, ?, ?) "
+                "last_error, last_attempt_at, parsed_with, context, generation) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, ?, ?, ?, 1) "
                 "ON CONFLICT (user) DO UPDATE SET source = excluded.source, etag = excluded.etag, "
                 "last_modified = excluded.last_modified, body = excluded.body, "
                 "synced_at = excluded.synced_at, horizon_start = excluded.horizon_start, "
                 "horizon_end = excluded.horizon_end, event_count = excluded.event_count, "
                 "assignment_count = excluded.assignment_count, calendar_tz = excluded.calendar_tz, "
                 "last_error = NULL, last_attempt_at = excluded.last_attempt_at, "
-                "parsed_with = excluded.parsed_with, context = excluded.context",
+                "parsed_with = excluded.parsed_with, context = excluded.context, "
+                "generation = feed_state.generation + 1",
                 (
                     user,
                     source,
@@ -986,21 +992,24 @@ def _dial_in(text: object) -> tuple[DialIn, ...]:
 def _assignment(row: Sequence[object]) -> Assignment:
     (user, uid, recurrence_id, request_id, title, start, end, _s, _e, all_day, location, zoom,
      invite_link, meeting_id, passcode, notes, pwd, dial_in) = row  # fmt: skip
+    # Positional, in the model's field order (a listing makes thousands of these; keywords cost
+    # a third more): user, uid, request_id, title, start, end, all_day, location, zoom,
+    # invite_link, meeting_id, passcode, notes, recurrence_id, pwd, dial_in.
     return Assignment(
-        user=str(user),
-        uid=str(uid),
-        request_id=str(request_id),
-        title=str(title),
-        start=datetime.fromisoformat(str(start)),
-        end=datetime.fromisoformat(str(end)),
-        all_day=bool(all_day),
-        location=str(location),
-        zoom=bool(zoom),
-        invite_link=None if invite_link is None else str(invite_link),
-        meeting_id=None if meeting_id is None else str(meeting_id),
-        passcode=None if passcode is None else str(passcode),
-        notes=str(notes),
-        recurrence_id=str(recurrence_id) or None,
-        pwd=None if pwd is None else str(pwd),
-        dial_in=_dial_in(dial_in),
+        str(user),
+        str(uid),
+        str(request_id),
+        str(title),
+        datetime.fromisoformat(str(start)),
+        datetime.fromisoformat(str(end)),
+        bool(all_day),
+        str(location),
+        bool(zoom),
+        None if invite_link is None else str(invite_link),
+        None if meeting_id is None else str(meeting_id),
+        None if passcode is None else str(passcode),
+        str(notes),
+        str(recurrence_id) or None,
+        None if pwd is None else str(pwd),
+        _dial_in(dial_in) if dial_in else (),
     )

@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -531,13 +532,10 @@ def test_a_comparison_overtaken_by_another_sync_is_refused(syncs: Syncs) -> None
     feed = _feed(5, size=10)
     syncs.sync(feed.render())
     digests = syncs.workspace.feed_digests(USER)
-    uid = next(iter(digests))
     state = syncs.workspace.feed_state(USER)
     assert state is not None
     assert state.context
-    syncs.workspace.db.execute(
-        "UPDATE feed_event SET digest = ? WHERE user = ? AND uid = ?", (b"other", USER, uid)
-    )
+    syncs.sync(feed.render().replace(b"Request 1", b"Request one"))  # another sync stores it
     with pytest.raises(StaleReading):
         syncs.workspace.replace_assignments(
             USER,
@@ -551,10 +549,34 @@ def test_a_comparison_overtaken_by_another_sync_is_refused(syncs: Syncs) -> None
             event_count=0,
             calendar_tz=None,
             parsed_with="",
-            kept={uid},
+            kept=set(digests),
             digests=digests,
             context=state.context,
+            compared_with=(state.generation, digests),
         )
+
+
+def test_a_sync_overtaken_by_another_reads_the_feed_again(
+    syncs: Syncs, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    feed = _feed(8, size=20)
+    syncs.sync(feed.render())
+    feed.events[0].title += " (changed)"
+    body = feed.render()
+    store = Workspace.replace_assignments
+    calls: list[bool] = []
+
+    def overtaken(workspace: Workspace, *args: Any, **kwargs: Any) -> int:
+        calls.append(kwargs["kept"] is not None)
+        if len(calls) == 1:  # another sync stores the feed just before this one does
+            workspace.db.execute("UPDATE feed_state SET generation = generation + 1")
+        return store(workspace, *args, **kwargs)
+
+    monkeypatch.setattr(Workspace, "replace_assignments", overtaken)
+    outcome = syncs.sync(body)
+    assert calls == [True, False]  # compared, refused, then read whole and stored
+    assert outcome.events_read > 1  # not the one changed event alone: the whole feed again
+    assert syncs.rows() == syncs.reference(body)
 
 
 def test_the_workspace_migrates_and_a_first_sync_after_it_is_whole(tmp_path: Path) -> None:

@@ -20,7 +20,6 @@ the whole feed when something was said about the feed itself.
 from __future__ import annotations
 
 import contextlib
-import multiprocessing
 import os
 import signal
 import sys
@@ -28,7 +27,6 @@ import threading
 from collections.abc import Generator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from multiprocessing.connection import Connection
 from typing import TYPE_CHECKING, Literal, Protocol, cast
 from zoneinfo import ZoneInfo
 
@@ -38,6 +36,8 @@ from usked_cli.feeds.window import window_days
 from usked_cli.models import Assignment
 
 if TYPE_CHECKING:
+    from multiprocessing.connection import Connection
+
     from usked_cli.feeds.ical import ParseResult
 
 __all__ = ["BATCH_BYTES", "AssignmentSink", "FeedReading", "Previous", "read_feed"]
@@ -72,6 +72,7 @@ class Previous:
     digests: Mapping[str, bytes]  # UID -> its group's digest, for the UIDs that were settled
     assignment_count: int
     calendar_tz: str | None
+    generation: int  # the store's count of replacements when these were read
 
 
 @dataclass(slots=True)
@@ -229,11 +230,14 @@ def _read_batches(
     X-WR-TIMEZONE and what is said about the feed); else nothing is.
     """
     merged = _Parsed()
+    parallel = _parallel(sum(group.size for group in groups))
+    # Shared between two processes, smaller batches keep both busy to the end.
+    most = BATCH_BYTES // 4 if parallel else BATCH_BYTES
     batches: list[list[EventBlock]] = []
     batch: list[EventBlock] = []
     size = 0
     for group in groups:
-        if batch and size + group.size > BATCH_BYTES:
+        if batch and size + group.size > most:
             batches.append(batch)
             batch, size = [], 0
         batch.extend(group.events)
@@ -245,7 +249,7 @@ def _read_batches(
     cap = _cap()
     uids = {group.uid for group in groups}
     jobs = [_Job(blocks, events, user, label, window, default_tz) for events in batches]
-    results = _parsed(jobs)
+    results = _parsed(jobs, parallel=parallel and len(jobs) > 1)
     try:
         for events, result in zip(batches, results, strict=False):
             if result.salvaged:
@@ -324,43 +328,56 @@ def _parse_batch(
     )
 
 
-def _parsed(jobs: list[_Job]) -> Generator[ParseResult, None, None]:
-    """Each job's parse, in order. With enough to parse and a second core, every other batch
-    goes to a worker process forked for this feed, parsed while this process parses the one
-    before it: icalendar's parse is pure Python, so this is the only way to a second core."""
-    if not _parallel(jobs):
+def _parsed(jobs: list[_Job], *, parallel: bool) -> Generator[ParseResult, None, None]:
+    """Each job's parse, in order. `parallel`: a worker process forked for this feed takes a
+    batch whenever it is free, while this process parses the others (icalendar's parse is pure
+    Python: a second process is the only way to a second core)."""
+    if not parallel:
         for job in jobs:
             yield job.parse()
         return
+    done: dict[int, ParseResult] = {}
+    queued = iter(range(len(jobs)))
     worker = _Worker()
     try:
-        for index in range(0, len(jobs), 2):
-            ahead = jobs[index + 1] if index + 1 < len(jobs) else None
-            if ahead is not None:
-                worker.send(ahead.payload())
-            yield jobs[index].parse()
-            if ahead is not None:
-                yield worker.receive()
+        first = next(queued)
+        worker.send(jobs[first].payload())
+        at_worker: int | None = first
+        given = 0  # the results yielded so far
+        for index in queued:
+            done[index] = jobs[index].parse()
+            if at_worker is not None and worker.ready():
+                done[at_worker] = worker.receive()
+                at_worker = next(queued, None)
+                if at_worker is not None:
+                    worker.send(jobs[at_worker].payload())
+            while given in done:
+                yield done.pop(given)
+                given += 1
+        if at_worker is not None:
+            done[at_worker] = worker.receive()
+        while given in done:
+            yield done.pop(given)
+            given += 1
     finally:
         worker.stop()
 
 
-def _parallel(jobs: list[_Job]) -> bool:
-    """Whether to fork a worker: on Linux (fork is cheap and safe there), with a second core,
-    enough to parse, and no other thread in this process (a lock another thread holds would
-    stay held in the child)."""
-    if len(jobs) < 2 or sys.platform != "linux" or (os.cpu_count() or 1) < 2:
+def _parallel(size: int) -> bool:
+    """Whether to fork a worker for `size` bytes of events: on Linux (fork is cheap and safe
+    there), with a second core, enough to parse, and no other thread in this process (a lock
+    another thread holds would stay held in the child)."""
+    if sys.platform != "linux" or (os.cpu_count() or 1) < 2:
         return False
-    if threading.active_count() != 1:
-        return False
-    size = sum(event.end - event.start for job in jobs for event in job.events)
-    return size >= PARALLEL_BYTES
+    return size >= PARALLEL_BYTES and threading.active_count() == 1
 
 
 class _Worker:
     """A forked process that parses the batches sent to it, one at a time, in order."""
 
     def __init__(self) -> None:
+        import multiprocessing  # here: 8 ms that only large reads need
+
         context = multiprocessing.get_context("fork")
         self.connection, child = context.Pipe()
         # daemon: ended with this process, whatever ends it (a Ctrl-C included).
@@ -370,6 +387,10 @@ class _Worker:
 
     def send(self, payload: tuple[object, ...]) -> None:
         self.connection.send(payload)
+
+    def ready(self) -> bool:
+        """Whether its answer is in."""
+        return self.connection.poll()
 
     def receive(self) -> ParseResult:
         # A wait with a timeout, again and again: a Ctrl-C gets through at once.

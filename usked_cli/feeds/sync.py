@@ -270,21 +270,15 @@ def _store(
             digests=workspace.feed_digests(user),
             assignment_count=state.assignment_count,
             calendar_tz=state.calendar_tz,
+            generation=state.generation,
         )
-    staging = workspace.staging()
+    job = _Reading(workspace, user, source, body, result, stamp, horizon, default_tz, parsed_with)
     try:
-        reading = _read(body, user, source, horizon, default_tz, parsed_with, previous, staging)
         try:
-            _keep(
-                workspace, user, source, body, result, stamp, horizon, parsed_with, reading, staging
-            )
+            reading = job.store(job.read(previous), previous)
         except StaleReading:
             # Another sync stored this feed meanwhile: read it all again, replace what it stored.
-            staging.clear()
-            reading = _read(body, user, source, horizon, default_tz, parsed_with, None, staging)
-            _keep(
-                workspace, user, source, body, result, stamp, horizon, parsed_with, reading, staging
-            )
+            reading = job.store(job.read(None), None)
     except UskedError as exc:
         workspace.record_failure(user, source=source, error=exc.message, attempted_at=stamp)
         return SyncOutcome(user, "failed", error=exc.message, exit_code=exc.exit_code)
@@ -299,55 +293,58 @@ def _store(
     )
 
 
-def _read(
-    body: bytes,
-    user: str,
-    source: str,
-    horizon: tuple[datetime, datetime],
-    default_tz: ZoneInfo,
-    parsed_with: str,
-    previous: Previous | None,
-    staging: Staging,
-) -> FeedReading:
-    return read_feed(
-        body,
-        user=user,
-        label=describe_source(source),
-        window=horizon,
-        default_tz=default_tz,
-        marker=parsed_with,
-        previous=previous,
-        sink=staging,
-    )
+@dataclass
+class _Reading:
+    """One fetched feed to read and store."""
 
+    workspace: Workspace
+    user: str
+    source: str
+    body: bytes
+    fetched: Fetched
+    stamp: str
+    horizon: tuple[datetime, datetime]
+    default_tz: ZoneInfo
+    parsed_with: str
+    staging: Staging | None = None
 
-def _keep(
-    workspace: Workspace,
-    user: str,
-    source: str,
-    body: bytes,
-    fetched: Fetched,
-    stamp: str,
-    horizon: tuple[datetime, datetime],
-    parsed_with: str,
-    reading: FeedReading,
-    staging: Staging,
-) -> None:
-    reading.assignment_count = workspace.replace_assignments(
-        user,
-        staging,
-        source=source,
-        body=body,
-        etag=fetched.etag,
-        last_modified=fetched.last_modified,
-        synced_at=stamp,
-        # A capped series is stored only up to where it was cut; a window after that is
-        # expanded again from the stored copy (usked_cli.assignments), capped in that window.
-        horizon=(horizon[0], min(horizon[1], reading.complete_until or horizon[1])),
-        event_count=reading.event_count,
-        calendar_tz=reading.calendar_tz,
-        parsed_with=parsed_with,
-        kept=reading.kept,
-        digests=reading.digests,
-        context=reading.context,
-    )
+    def read(self, previous: Previous | None) -> FeedReading:
+        """The feed read over the horizon, its new assignments in a fresh staging table."""
+        if self.staging is not None:
+            self.staging.clear()
+        self.staging = self.workspace.staging()
+        return read_feed(
+            self.body,
+            user=self.user,
+            label=describe_source(self.source),
+            window=self.horizon,
+            default_tz=self.default_tz,
+            marker=self.parsed_with,
+            previous=previous,
+            sink=self.staging,
+        )
+
+    def store(self, reading: FeedReading, previous: Previous | None) -> FeedReading:
+        """Swap the reading in; StaleReading when `previous` no longer is what is stored."""
+        assert self.staging is not None
+        horizon = self.horizon
+        reading.assignment_count = self.workspace.replace_assignments(
+            self.user,
+            self.staging,
+            source=self.source,
+            body=self.body,
+            etag=self.fetched.etag,
+            last_modified=self.fetched.last_modified,
+            synced_at=self.stamp,
+            # A capped series is stored only up to where it was cut; a window after that is
+            # expanded again from the stored copy (usked_cli.assignments), capped in that window.
+            horizon=(horizon[0], min(horizon[1], reading.complete_until or horizon[1])),
+            event_count=reading.event_count,
+            calendar_tz=reading.calendar_tz,
+            parsed_with=self.parsed_with,
+            kept=reading.kept,
+            digests=reading.digests,
+            context=reading.context,
+            compared_with=(previous.generation, previous.digests) if previous else None,
+        )
+        return reading
