@@ -15,7 +15,9 @@ Both sides run as whole processes with the same interpreter, piped; each figure 
 wall time over the runs, after one warm-up, the processes alternating run by run. `usked sync`
 runs with USKED_CONFIG / USKED_DATA_DIR / USKED_TIMEZONE pointing into a temp dir, after
 `usked feeds add bench FILE`. Every run is checked: "updated", and for a re-sync the number of
-events read is the number changed.
+events read is the number changed. Peak memory comes from one more run of each, untimed, with
+the process and its parsing worker (a large sync forks one) sampled together: the sum of their
+proportional set sizes (shared pages counted once), or the kernel's peak if larger.
 
 The feed is bench/feed_parse.py's generator (imported, so both benchmarks parse the same feed),
 with its dates moved by whole weeks so that it sits around today as it sits around feed_parse's
@@ -35,6 +37,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
@@ -77,19 +80,63 @@ def whole_weeks_since(then: datetime, now: datetime) -> int:
 PEAK: dict[str, int] = {}  # the largest resident size of the last process waited for, in KiB
 
 
-def wall(argv: list[str], env: dict[str, str]) -> tuple[float, str]:
-    """Seconds taken by one whole process, and its stdout; its peak resident size (with the
-    processes it waited for, as the kernel counts them) goes to PEAK["last"]."""
+def _descendants(pid: int) -> list[int]:
+    """`pid` and the processes under it (a large sync forks a parsing worker)."""
+    found, queue = [], [pid]
+    while queue:
+        one = queue.pop()
+        found.append(one)
+        try:
+            for task in os.listdir(f"/proc/{one}/task"):
+                with open(f"/proc/{one}/task/{task}/children") as children:
+                    queue.extend(int(child) for child in children.read().split())
+        except OSError:
+            continue  # ended meanwhile
+    return found
+
+
+def _proportional_kib(pid: int) -> int:
+    """The process's proportional set size (pages shared with its fork counted once between
+    them), from /proc/PID/smaps_rollup; 0 when it has ended."""
+    try:
+        with open(f"/proc/{pid}/smaps_rollup") as rollup:
+            for line in rollup:
+                if line.startswith("Pss:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
+def wall(argv: list[str], env: dict[str, str], *, sample: bool = False) -> tuple[float, str]:
+    """Seconds taken by one whole process, and its stdout. Its peak resident size goes to
+    PEAK["last"]: as the kernel counts it (the largest of the process and those it waited for),
+    or with `sample`, the larger of that and the sum over the process and its worker of their
+    proportional sizes, sampled every 20 ms (slower: not for timed runs)."""
     began = time.perf_counter()
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
         process = subprocess.Popen(argv, env=env, stdout=out, stderr=err)
+        summed = [0]
+        done = threading.Event()
+
+        def watch() -> None:
+            while not done.wait(0.02):
+                total = sum(_proportional_kib(pid) for pid in _descendants(process.pid))
+                summed[0] = max(summed[0], total)
+
+        watcher = threading.Thread(target=watch, daemon=True)
+        if sample:
+            watcher.start()
         _, status, usage = os.wait4(process.pid, 0)
         taken = time.perf_counter() - began
+        done.set()
+        if sample:
+            watcher.join()
         process.returncode = os.waitstatus_to_exitcode(status)
         out.seek(0)
         err.seek(0)
         stdout, stderr = out.read().decode(), err.read().decode()
-    PEAK["last"] = usage.ru_maxrss
+    PEAK["last"] = max(usage.ru_maxrss, summed[0])
     if process.returncode != 0:
         raise RuntimeError(f"{' '.join(argv)}: exit {process.returncode}\n{stderr.strip()}")
     return taken, stdout
@@ -157,9 +204,11 @@ def main() -> int:
             current[0], expected[0] = regenerated(current[0], next(runs), args.changed, rng)
             feed.write_bytes(current[0])
 
-        def sync_once(prepare: Callable[[], None]) -> tuple[float, dict[str, Any]]:
+        def sync_once(
+            prepare: Callable[[], None], *, sample: bool = False
+        ) -> tuple[float, dict[str, Any]]:
             prepare()
-            taken, stdout = wall(sync_argv, env)
+            taken, stdout = wall(sync_argv, env, sample=sample)
             (outcome,) = json.loads(stdout)
             if outcome["status"] != "updated":
                 raise RuntimeError(f"usked sync did not read the feed: {outcome}")
@@ -180,6 +229,13 @@ def main() -> int:
             taken, resynced = sync_once(again)
             times["re-sync"].append(taken)
             peaks["re-sync"].append(PEAK["last"])
+        # Memory apart from the timed runs: sampled, a sync with its worker counted together.
+        wall(library_argv, env, sample=True)
+        peaks["icalendar parse"].append(PEAK["last"])
+        sync_once(first, sample=True)
+        peaks["first sync"].append(PEAK["last"])
+        sync_once(again, sample=True)
+        peaks["re-sync"].append(PEAK["last"])
 
         size = feed.stat().st_size
         print(

@@ -13,7 +13,7 @@ import os
 import sys
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import tzinfo
+from datetime import datetime, tzinfo
 from typing import IO, TYPE_CHECKING, Any, Literal
 
 from usked_cli.safe import json_visible, visible, visible_lines, visible_tabs
@@ -42,6 +42,19 @@ class Column:
     max_width: int | None = None  # text only: the widest it grows
     fold: bool = False  # text only: break anywhere, not only at spaces (paths, URLs of feeds)
     optional: bool = False  # a terminal too narrow for the table leaves it out
+
+
+def _plain(column: Column, row: Row) -> str:
+    """A cell of piped output: the column's plain rendering, else the value as text."""
+    value = row.get(column.key)
+    return column.plain(value, row) if column.plain else _text(value)
+
+
+def _tsv_cell(cell: str) -> str:
+    """A cell of a tab-separated line: its tabs and line breaks are spaces, controls escapes."""
+    if cell.isprintable():
+        return cell
+    return visible(cell.replace("\t", " ").replace("\r", " ").replace("\n", " "))
 
 
 def _text(value: Any) -> str:
@@ -160,12 +173,16 @@ class Output:
         rows = list(rows)
         specs = []
         for column in columns:
-            cells = []
-            for row in rows:
-                value = row.get(column.key)
-                text = column.tty(value, row) if column.tty else _text(value)
-                link = text if column.kind == "link" and text.startswith(_LINK_SCHEMES) else None
-                cells.append(table.Cell(text, link))
+            key, tty = column.key, column.tty
+            if tty is not None:
+                texts = [tty(row.get(key), row) for row in rows]
+            else:
+                values = [row.get(key) for row in rows]
+                texts = [value if type(value) is str else _text(value) for value in values]
+            if column.kind == "link":
+                cells = [table.Cell(t, t if t.startswith(_LINK_SCHEMES) else None) for t in texts]
+            else:
+                cells = [table.Cell(text) for text in texts]
             specs.append(
                 table.Spec(
                     header=column.header,
@@ -196,18 +213,20 @@ class Output:
         return bool(isatty and isatty()) and os.environ.get("TERM", "") != "dumb"
 
     def tsv(self, columns: Sequence[Column], rows: Iterable[Row]) -> None:
-        lines = []
-        for row in rows:
-            cells = []
-            for column in columns:
-                value = row.get(column.key)
-                cell = column.plain(value, row) if column.plain else _text(value)
-                # A tab or newline inside a value would break the line's columns; any other
-                # control character is shown as an escape (terminal safety, see usked_cli.safe).
-                cells.append(visible(cell.replace("\t", " ").replace("\r", " ").replace("\n", " ")))
-            lines.append("\t".join(cells) + "\n")
+        self.tsv_cells([[_plain(column, row) for column in columns] for row in rows])
+
+    def tsv_cells(self, rows: Iterable[Sequence[str]]) -> None:
+        """Rows of cells, already text, as tab-separated lines (what `tsv` writes)."""
+        rows = rows if isinstance(rows, list) else list(rows)
+        # A tab or newline inside a value would break the line's columns; any other control
+        # character is shown as an escape (terminal safety, see usked_cli.safe). Both are
+        # unprintable: when every cell is printable (the usual case), one check says so.
+        if "".join([cell for cells in rows for cell in cells]).isprintable():
+            text = "".join(["\t".join(cells) + "\n" for cells in rows])
+        else:
+            text = "".join(["\t".join(map(_tsv_cell, cells)) + "\n" for cells in rows])
         # One write: stdout may be unbuffered, and a syscall per row adds up over thousands.
-        self.stdout.write("".join(lines))
+        self.stdout.write(text)
 
     def csv(self, columns: Sequence[Column], rows: Iterable[Row]) -> None:
         """CSV with a header row of the column keys.
@@ -293,17 +312,17 @@ def silence_stdout() -> None:
         pass
 
 
-def zone_header(header: str, times: Iterable[str], tz: tzinfo) -> str:
+def zone_header(header: str, times: Iterable[str | datetime], tz: tzinfo) -> str:
     """A time column's header with its zone, said once: `Time (CST)`, `Time (CST/CDT)`.
 
-    `times` are ISO 8601 strings; the abbreviations are those of `tz` at those instants, in the
-    order met (a window across a DST change has both).
+    `times` are ISO 8601 strings or aware datetimes; the abbreviations are those of `tz` at those
+    instants, in the order met (a window across a DST change has both).
     """
-    from datetime import datetime
-
     names: dict[str, None] = {}
-    for text in times:
-        name = datetime.fromisoformat(text).astimezone(tz).tzname()
+    for moment in times:
+        if isinstance(moment, str):
+            moment = datetime.fromisoformat(moment)
+        name = moment.astimezone(tz).tzname()
         if name:
             names[name] = None
     if not names:

@@ -20,7 +20,7 @@ from __future__ import annotations
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Literal, NamedTuple
 
 from usked_cli.safe import visible
 
@@ -56,8 +56,7 @@ _SGR = {
 }
 
 
-@dataclass(frozen=True, slots=True)
-class Cell:
+class Cell(NamedTuple):
     """One cell as laid out: its text (already rendered for the terminal) and link target."""
 
     text: str
@@ -144,8 +143,9 @@ def render(
     plan = _plan(specs, layout.width)
     gap = " " * plan.gap
     out: list[str] = []
+    bold = _codes("bold", layout)
     if title:
-        out.append(_style(visible(title), "bold", layout))
+        out.append(_styled(visible(title), bold))
     shown = [
         (spec, width)
         for spec, width in zip(specs, plan.widths, strict=True)
@@ -157,57 +157,149 @@ def render(
         parts = []
         for (_spec, width), lines in zip(shown, header_cells, strict=True):
             text = lines[index] if index < len(lines) else ""
-            parts.append(_style(_pad(text, width), "bold", layout))
+            parts.append(_styled(_pad(text, width), bold))
         out.append(gap.join(parts).rstrip())
     total = sum(width for _spec, width in shown) + plan.gap * max(len(shown) - 1, 0)
-    out.append(_style("─" * total, "dim", layout))
+    out.append(_styled("─" * total, _codes("dim", layout)))
+    # Column by column: each cell's lines, then each row's line from its cells (most rows are
+    # one line of one-line cells).
+    columns = [_Column(spec, width, plan, layout) for spec, width in shown]
+    tall: dict[int, None] = {}  # rows with a cell of more than one line
+    below: dict[int, list[str]] = {}  # identifiers too long for their column, by row
+    for column in columns:
+        column.lay_out(layout, tall, below)
+    if columns:
+        firsts = zip(*[column.first for column in columns], strict=True)
+        lines = [gap.join(parts).rstrip() for parts in firsts]
+    else:
+        lines = [""] * rows
+    under = _Under(plan.detached, layout) if plan.detached is not None else None
     for row in range(rows):
         heading = groups[row] if groups is not None else None
         if heading:
             if row > 0:
                 out.append("")
-            out.append(_style(visible(heading), "bold", layout))
-        cells: list[list[str]] = []
-        below: list[str] = []
-        for spec, width in shown:
-            cell = spec.cells[row]
-            text = plan.shown_text(spec, cell)
-            if _too_long(spec, cell_len(text), layout.width):
-                below.append(f"{' ' * LINK_INDENT}{visible(spec.header)}: {text}")
-                text = OVERFLOW
-            if spec.kind == "text" or (spec.kind == "link" and cell.link is None):
-                lines = wrap(text, width, fold=spec.fold)
-                cells.append([_style(_pad(line, width), spec.style, layout) for line in lines])
-            else:
-                styled = _style(_pad(text, width), spec.style, layout)
-                if cell.link is not None and layout.hyperlinks:
-                    styled = _hyperlink(styled, cell.link)
-                cells.append([styled])
-        height = max(len(lines) for lines in cells) if cells else 1
-        for index in range(height):
-            parts = [
-                lines[index] if index < len(lines) else " " * width
-                for lines, (_spec, width) in zip(cells, shown, strict=True)
-            ]
-            out.append(gap.join(parts).rstrip())
-        out.extend(below)  # identifiers too long for any column, whole (the terminal may wrap)
-        if plan.detached is not None:
-            out.extend(_under_row(plan.detached, plan.detached.cells[row], layout))
+            out.append(_styled(visible(heading), bold))
+        if row in tall:
+            cells = [column.lines(row) for column in columns]
+            for index in range(max(len(cell) for cell in cells)):
+                parts = [
+                    cell[index] if index < len(cell) else " " * column.width
+                    for cell, column in zip(cells, columns, strict=True)
+                ]
+                out.append(gap.join(parts).rstrip())
+        else:
+            out.append(lines[row])
+        if row in below:
+            out.extend(below[row])  # identifiers too long for any column, whole
+        if under is not None:
+            out.extend(under.lines(row))
     return out
 
 
-def _under_row(spec: Spec, cell: Cell, layout: Layout) -> list[str]:
-    """A detached column's value on its own lines under the row: a link whole, text wrapped."""
-    indent = " " * LINK_INDENT
-    if cell.link is not None:
-        text = visible(cell.link)
-        if layout.hyperlinks:
-            text = _hyperlink(text, cell.link)
-        return [indent + _style(text, spec.style, layout)]
-    if not cell.text:
-        return []
-    lines = wrap(visible(cell.text), layout.width - LINK_INDENT, fold=spec.fold)
-    return [indent + _style(line, spec.style, layout) for line in lines]
+_OVERFLOW_LENGTH = cell_len(OVERFLOW)
+
+
+def _kept_by_wrap(text: str) -> bool:
+    """Whether `wrap` gives back a text that fits its width as it is: one paragraph, its words
+    one space apart."""
+    return "\n" not in text and "  " not in text and text[:1] != " " and text[-1:] != " "
+
+
+class _Column:
+    """A column as `render` lays out its rows: its cells' texts as shown and their widths, the
+    width given to it, its style; then each cell's first line (`first`), and every line of the
+    cells that have more than one (`more`)."""
+
+    __slots__ = (
+        "below",
+        "codes",
+        "first",
+        "fold",
+        "kind",
+        "lengths",
+        "links",
+        "long_id",
+        "more",
+        "texts",
+        "width",
+    )
+
+    def __init__(self, spec: Spec, width: int, plan: _Plan, layout: Layout) -> None:
+        self.width = width
+        self.kind = spec.kind
+        self.texts = plan.shown(spec)
+        self.lengths = plan.lengths(spec)
+        self.links = [cell.link for cell in spec.cells]
+        # An identifier longer than this goes whole on its own line under the row (_too_long).
+        self.long_id = max(LONG_ID, layout.width // 3) if spec.kind == "id" else _NEVER
+        self.below = f"{' ' * LINK_INDENT}{visible(spec.header)}: "
+        self.fold = spec.fold
+        self.codes = _codes(spec.style, layout)
+        self.first: list[str] = []
+        self.more: dict[int, list[str]] = {}
+
+    def lay_out(self, layout: Layout, tall: dict[int, None], below: dict[int, list[str]]) -> None:
+        """Each cell's lines; rows with more than one go in `tall`, too long ids in `below`."""
+        width, codes = self.width, self.codes
+        hyperlinks = layout.hyperlinks and self.kind != "text"  # a text cell wraps instead
+        first = self.first
+        for row, (text, length, link) in enumerate(
+            zip(self.texts, self.lengths, self.links, strict=True)
+        ):
+            if length > self.long_id:
+                below.setdefault(row, []).append(self.below + text)
+                text, length = OVERFLOW, _OVERFLOW_LENGTH
+            wraps = self.kind == "text" or (self.kind == "link" and link is None)
+            if wraps and (length > width or not _kept_by_wrap(text)):
+                lines = wrap(text, width, fold=self.fold)
+                if len(lines) > 1:
+                    self.more[row] = [self.styled(line, cell_len(line)) for line in lines]
+                    tall[row] = None
+                text, length = lines[0], cell_len(lines[0])
+            padded = text + " " * (width - length) if length < width else text
+            styled = _styled(padded, codes) if codes else padded
+            if link is not None and hyperlinks:
+                styled = _hyperlink(styled, link)
+            first.append(styled)
+
+    def lines(self, row: int) -> list[str]:
+        """The lines of the cell in `row`."""
+        return self.more.get(row) or [self.first[row]]
+
+    def styled(self, text: str, length: int) -> str:
+        """`text` (`length` cells wide) padded to the column's width, in its style."""
+        if length < self.width:
+            text += " " * (self.width - length)
+        return _styled(text, self.codes)
+
+
+_NEVER = 1 << 62  # wider than any text
+
+
+class _Under:
+    """A detached column's value on its own lines under each row: a link whole, text wrapped."""
+
+    __slots__ = ("codes", "hyperlinks", "spec", "width")
+
+    def __init__(self, spec: Spec, layout: Layout) -> None:
+        self.spec = spec
+        self.codes = _codes(spec.style, layout)
+        self.hyperlinks = layout.hyperlinks
+        self.width = layout.width - LINK_INDENT
+
+    def lines(self, row: int) -> list[str]:
+        cell = self.spec.cells[row]
+        indent = " " * LINK_INDENT
+        if cell.link is not None:
+            text = visible(cell.link)
+            if self.hyperlinks:
+                text = _hyperlink(text, cell.link)
+            return [indent + _styled(text, self.codes)]
+        if not cell.text:
+            return []
+        lines = wrap(visible(cell.text), self.width, fold=self.spec.fold)
+        return [indent + _styled(line, self.codes) for line in lines]
 
 
 @dataclass(slots=True)
@@ -218,12 +310,45 @@ class _Plan:
     detached: Spec | None  # the link column whose values go under their rows
     short_emails: set[int]  # ids of email specs shown without their shared domain
     dropped: set[int] = field(default_factory=set)  # ids of optional specs left out
+    # By (id(spec), shortened): each column's texts as shown, their widths, and what the widths
+    # of a layout need of them; worked out once, however many layouts are tried.
+    texts: dict[tuple[int, bool], list[str]] = field(default_factory=dict)
+    cell_lengths: dict[tuple[int, bool], list[int]] = field(default_factory=dict)
+    facts: dict[tuple[int, bool, int], tuple[int, int]] = field(default_factory=dict)
 
-    def shown_text(self, spec: Spec, cell: Cell) -> str:
-        text = visible(cell.text)
-        if id(spec) in self.short_emails and text:
-            return text.rsplit("@", 1)[0]
-        return text
+    def shown(self, spec: Spec) -> list[str]:
+        """The column's cells as shown: controls made visible, a shared domain dropped."""
+        key = (id(spec), id(spec) in self.short_emails)
+        texts = self.texts.get(key)
+        if texts is None:
+            texts = [visible(cell.text) for cell in spec.cells]
+            if key[1]:
+                texts = [text.rsplit("@", 1)[0] if text else text for text in texts]
+            self.texts[key] = texts
+        return texts
+
+    def lengths(self, spec: Spec) -> list[int]:
+        """The terminal width of each of `shown(spec)`."""
+        key = (id(spec), id(spec) in self.short_emails)
+        lengths = self.cell_lengths.get(key)
+        if lengths is None:
+            lengths = self.cell_lengths[key] = [cell_len(text) for text in self.shown(spec)]
+        return lengths
+
+    def natural(self, spec: Spec, width: int) -> tuple[int, int]:
+        """(the widest cell, the widest link staying in its row); an identifier too long to
+        set its column's width (_too_long) counts as one cell."""
+        key = (id(spec), id(spec) in self.short_emails, width)
+        facts = self.facts.get(key)
+        if facts is None:
+            lengths = self.lengths(spec)
+            natural = max(lengths, default=0)
+            if spec.kind == "id" and natural > 0 and _too_long(spec, natural, width):
+                limit = max(LONG_ID, width // 3)
+                natural = max([n for n in lengths if n <= limit] + [1])
+            links = [n for n, c in zip(lengths, spec.cells, strict=True) if c.link is not None]
+            facts = self.facts[key] = (natural, max(links, default=0))
+        return facts
 
 
 def _plan(specs: Sequence[Spec], width: int) -> _Plan:
@@ -299,20 +424,15 @@ def _widths(
         if spec is plan.detached or id(spec) in plan.dropped:
             continue  # its values go under their rows, or nowhere
         header = cell_len(plan.headers[id(spec)])
-        lengths = [cell_len(plan.shown_text(spec, c)) for c in spec.cells]
-        natural = max(lengths, default=0)
+        natural, widest_link = plan.natural(spec, width)
         if natural == 0 and header == 0:
             continue  # nothing to show
-        if spec.kind == "id":
-            lengths = [n if not _too_long(spec, n, width) else 1 for n in lengths]
-            natural = max(lengths, default=0)
         if spec.kind in ("text", "link"):
             # Links that stay in the row are never wrapped: they set the column's minimum.
-            links = [n for n, c in zip(lengths, spec.cells, strict=True) if c.link is not None]
             capped = min(natural, spec.max_width) if spec.max_width else natural
             floor = COMFORTABLE if comfortable else spec.min_width or MIN_TEXT_WIDTH
             header_word = max((cell_len(w) for w in plan.headers[id(spec)].split()), default=0)
-            minimum = max([min(floor, max(capped, 1)), header_word, *links])
+            minimum = max(min(floor, max(capped, 1)), header_word, widest_link)
             wanted = max(capped, minimum, header if header <= 2 * MIN_TEXT_WIDTH else 0)
             flexible.append((index, minimum, wanted))
         else:
@@ -356,11 +476,16 @@ def _pad(text: str, width: int) -> str:
     return text + " " * max(width - cell_len(text), 0)
 
 
-def _style(text: str, style: str | None, layout: Layout) -> str:
-    if not style or not layout.color or not text.strip():
-        return text
-    codes = ";".join(_SGR[word] for word in style.split() if word in _SGR)
-    if not codes:
+def _codes(style: str | None, layout: Layout) -> str:
+    """The SGR parameters of a style ("bold blue": "1;34"); "" for none, or without colour."""
+    if not style or not layout.color:
+        return ""
+    return ";".join(_SGR[word] for word in style.split() if word in _SGR)
+
+
+def _styled(text: str, codes: str) -> str:
+    """`text` in the style of `codes` (_codes); trailing padding and blank text stay plain."""
+    if not codes or not text.strip():
         return text
     stripped = text.rstrip(" ")
     return f"\x1b[{codes}m{stripped}\x1b[0m" + text[len(stripped) :]

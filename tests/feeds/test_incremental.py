@@ -25,7 +25,7 @@ from hypothesis import strategies as st
 import usked_cli.feeds.ical as ical
 import usked_cli.feeds.incremental as incremental
 import usked_cli.feeds.sync as sync
-from usked_cli.feeds.blocks import group_events, split_feed
+from usked_cli.feeds.blocks import group_events, split_feed, sub_feed
 from usked_cli.feeds.ical import ParseResult, parse_feed
 from usked_cli.feeds.sync import SyncOutcome, sync_feeds, sync_horizon
 from usked_cli.feeds.window import window_days
@@ -489,7 +489,15 @@ def test_events_far_outside_the_window_are_not_parsed(syncs: Syncs) -> None:
 
 @pytest.mark.parametrize(
     "shape",
-    ["bare", "two_calendars", "folded_begin", "utf16", "escaped_uid", "uid_with_parameter"],
+    [
+        "bare",
+        "two_calendars",
+        "folded_begin",
+        "utf16",
+        "escaped_uid",
+        "uid_with_parameter",
+        "fold_over_blank_lines",
+    ],
 )
 def test_feeds_the_splitter_does_not_promise_are_parsed_whole(syncs: Syncs, shape: str) -> None:
     feed = Feed([Event("timed", n, n, 9, f"Request {n}") for n in range(1, 4)])
@@ -504,6 +512,9 @@ def test_feeds_the_splitter_does_not_promise_are_parsed_whole(syncs: Syncs, shap
         text = text.replace("UID:req-1@", "UID:req\\,1@")
     elif shape == "uid_with_parameter":
         text = text.replace("UID:req-1@", "UID;X-KIND=a:req-1@")
+    elif shape == "fold_over_blank_lines":
+        # icalendar unfolds a line break, blank lines and a blank: the scan would not.
+        text = text.replace("\r\nSUMMARY:Request 2", "\r\n\r\n X-NOTE\r\nSUMMARY:Request 2", 1)
     body = text.encode("utf-16") if shape == "utf16" else text.encode()
     if shape not in ("escaped_uid", "uid_with_parameter"):
         assert split_feed(body) is None
@@ -526,6 +537,77 @@ def test_a_series_travels_with_its_overrides(syncs: Syncs) -> None:
     outcome = syncs.sync(body)
     assert outcome.events_read == 3
     assert syncs.rows() == syncs.reference(body)
+
+
+def _series_with_two_overrides(sequences: tuple[int, int], stamp: str) -> bytes:
+    """A weekly series with two overrides of one occurrence: the higher SEQUENCE wins."""
+    lines = ["BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:-//test//EN"]
+    lines += _event(
+        [f"DTSTAMP:{stamp}", "UID:s1", "SUMMARY:Series", "DTSTART:20261207T150000Z",
+         "DTEND:20261207T160000Z", "RRULE:FREQ=WEEKLY;COUNT=5"]
+    )  # fmt: skip
+    for sequence, (title, hour) in zip(sequences, (("A", 17), ("B", 19)), strict=True):
+        lines += _event(
+            [f"DTSTAMP:{stamp}", "UID:s1", f"SUMMARY:Override {title}",
+             "RECURRENCE-ID:20261214T150000Z", f"DTSTART:20261214T{hour}0000Z",
+             f"DTEND:20261214T{hour + 1}0000Z", f"SEQUENCE:{sequence}"]
+        )  # fmt: skip
+    return ("\r\n".join([*lines, "END:VCALENDAR"]) + "\r\n").encode()
+
+
+def test_a_sequence_that_picks_between_overrides_is_not_volatile(syncs: Syncs) -> None:
+    syncs.sync(_series_with_two_overrides((1, 2), "20261201T000000Z"))
+    assert "Override B" in {row[4] for row in syncs.rows()}
+    body = _series_with_two_overrides((3, 2), "20261202T000000Z")
+    outcome = syncs.sync(body)
+    assert outcome.events_read == 3
+    assert syncs.rows() == syncs.reference(body)
+    assert "Override A" in {row[4] for row in syncs.rows()}
+
+
+@pytest.mark.parametrize(
+    "stamp", ["DTSTAMP:garbage", "DTSTAMP;X=a:20261201T000000Z", 'DTSTAMP;X="a:b', "DTSTAMP"]
+)
+def test_a_volatile_line_not_as_usked_writes_it_is_read_as_written(
+    syncs: Syncs, stamp: str
+) -> None:
+    feed = Feed([Event("timed", n, n, 9, f"Request {n}") for n in range(1, 4)])
+    text = feed.render().decode()
+    body = text.replace("DTSTAMP:20261201T120000Z", stamp, 1).encode()
+    assert stamp.encode() in body
+    first = syncs.sync(body)
+    assert first.warnings == syncs.whole(body).warnings
+    # Only the plain DTSTAMPs change: the odd line still reads the same, and is kept.
+    second = syncs.sync(body.replace(b"DTSTAMP:20261201T120000Z", b"DTSTAMP:20261202T120000Z"))
+    assert second.events_read == (1 if first.warnings else 0)
+    assert second.warnings == first.warnings
+    assert syncs.rows() == syncs.reference(body)
+    blocks = split_feed(body)
+    assert blocks is not None
+    assert stamp.encode() + b"\r\n" in sub_feed(blocks, blocks.events)
+
+
+def test_a_sync_at_a_fraction_of_a_second_keeps_the_window_it_read(syncs: Syncs) -> None:
+    now = NOW.replace(hour=15, minute=0, microsecond=400_000)  # a cron sync, 0.4 s in
+    assert sync_horizon(now)[1].microsecond == 0
+
+    def body(stamp: str, title: str) -> bytes:
+        # A daily series at 15:00 UTC: one occurrence falls on the window's end to the second.
+        lines = ["BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:-//test//EN"]
+        lines += _event(
+            [f"DTSTAMP:{stamp}", "UID:daily", "SUMMARY:Daily", "DTSTART:20261202T150000Z",
+             "DTEND:20261202T160000Z", "RRULE:FREQ=DAILY"]
+        )  # fmt: skip
+        lines += _event(
+            [f"DTSTAMP:{stamp}", "UID:other", f"SUMMARY:{title}", "DTSTART:20261207T150000Z",
+             "DTEND:20261207T160000Z"]
+        )  # fmt: skip
+        return ("\r\n".join([*lines, "END:VCALENDAR"]) + "\r\n").encode()
+
+    syncs.sync(body("20261201T000000Z", "Before"), now=now)
+    second = body("20261202T000000Z", "After")
+    assert syncs.sync(second, now=now).events_read == 1
+    assert syncs.rows() == syncs.reference(second)
 
 
 def test_a_comparison_overtaken_by_another_sync_is_refused(syncs: Syncs) -> None:

@@ -1,6 +1,8 @@
 """The root command: global options, the command tree, and the one place errors become exit codes.
 
-Every module under `usked_cli/cli/` is imported here at start-up, so each keeps its top level to
+The tree is lazy: a command's module under `usked_cli/cli/` is imported, and its Click command
+built, only when that command is run or listed (`usked assignments list` imports
+`usked_cli.cli.assignments` and no other command module). Each module still keeps its top level to
 typer and the standard library and imports heavy modules inside its commands.
 """
 
@@ -9,15 +11,15 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Sequence
+from functools import partial
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 
 from usked_cli import __version__
-from usked_cli.cli import admin, assignments, config_cmd, feeds, hostlink, join, zoom_cmd
 from usked_cli.cli.context import AppContext
-from usked_cli.cli.groups import HelpGroup
+from usked_cli.cli.groups import HelpGroup, LazyCommands, lazy_group
 from usked_cli.errors import EXIT_FAILURE, EXIT_INTERRUPTED, EXIT_USAGE, UskedError
 from usked_cli.render import Output, is_closed_pipe, silence_stdout
 
@@ -66,8 +68,67 @@ def _is_click_error(exc: BaseException) -> bool:
     )
 
 
+# The root's commands, in the order `usked --help` lists them: name -> (module under
+# usked_cli.cli, attribute). The attribute is the module's Typer app (a group), or a function that
+# registers the command on the root Typer app.
+COMMANDS: dict[str, tuple[str, str]] = {
+    "sync": ("feeds", "register_sync"),
+    "invite": ("assignments", "register_invite"),
+    "join": ("join", "register"),
+    "host-link": ("hostlink", "register"),
+    "config": ("config_cmd", "app"),
+    "feeds": ("feeds", "app"),
+    "assignments": ("assignments", "app"),
+    "zoom": ("zoom_cmd", "app"),
+    "admin": ("admin", "app"),
+}
+
+
+def _load_command(name: str) -> Any:
+    """The Click command `usked NAME`, built from its module as `app.add_typer` (or the module's
+    `register`) and `typer.main.get_command` would build it as part of the whole tree; a
+    group's own commands are built when first asked for, in turn."""
+    import importlib
+
+    module_name, attribute = COMMANDS[name]
+    module = importlib.import_module(f"usked_cli.cli.{module_name}")
+    target = getattr(module, attribute)
+    if isinstance(target, typer.Typer):
+        return lazy_group(target, name, _root_like)
+    scratch = _root_like()
+    target(scratch)
+    return typer.main.get_command(scratch).commands[name]  # type: ignore[attr-defined]
+
+
+def _root_like() -> typer.Typer:
+    """An empty root with the real one's settings (markup, exceptions), for building a part of
+    the tree as the whole tree would have it; a callback of its own makes it a group."""
+    return typer.Typer(
+        callback=_nothing,
+        add_completion=False,
+        rich_markup_mode=app.rich_markup_mode,
+        pretty_exceptions_enable=app.pretty_exceptions_enable,
+        pretty_exceptions_show_locals=app.pretty_exceptions_show_locals,
+        pretty_exceptions_short=app.pretty_exceptions_short,
+        suggest_commands=app.suggest_commands,
+    )
+
+
+def _nothing() -> None:
+    """The scratch root's callback (never run)."""
+
+
 class UskedGroup(HelpGroup):
-    """Maps UskedError to `error: …` / `hint: …` on stderr and its exit code; never a traceback."""
+    """Maps UskedError to `error: …` / `hint: …` on stderr and its exit code; never a traceback.
+
+    Its commands are `COMMANDS`, imported and built when first asked for (see `LazyCommands`).
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        lazy = LazyCommands({name: partial(_load_command, name) for name in COMMANDS})
+        lazy.update(self.commands)  # any added to the Typer app itself
+        self.commands = lazy
 
     def main(
         self,
@@ -204,14 +265,3 @@ def root(
     obj.verbose = verbose or obj.verbose
     obj.no_color = no_color or obj.no_color
     ctx.obj = obj
-
-
-app.add_typer(config_cmd.app, name="config")
-app.add_typer(feeds.app, name="feeds")
-feeds.register_sync(app)
-app.add_typer(assignments.app, name="assignments")
-assignments.register_invite(app)
-join.register(app)
-hostlink.register(app)
-app.add_typer(zoom_cmd.app, name="zoom")
-app.add_typer(admin.app, name="admin")

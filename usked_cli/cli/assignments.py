@@ -1,15 +1,19 @@
 """`usked assignments list|show` and `usked invite`: the coordinator's everyday commands.
 
 This is the hot path (run dozens of times a day): it reads the SQLite cache and the light settings
-reader only; pydantic, httpx and icalendar stay unimported unless `--ics` or an out-of-horizon
-window needs the parser.
+reader only; pydantic-settings, httpx and icalendar stay unimported unless `--ics` or an
+out-of-horizon window needs the parser. The table and the piped lines are made straight from the
+assignments, each instant converted once (`_Moments`); `--json` and `--csv` print the full
+records (`assignment_record`), the one definition of every field the others show.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import replace
 from datetime import datetime, timedelta
+from functools import cache
 from typing import TYPE_CHECKING, Annotated, Any
 from zoneinfo import ZoneInfo
 
@@ -72,9 +76,9 @@ def assignment_record(a: Assignment, tz: ZoneInfo, lead_minutes: int) -> dict[st
     }
 
 
-def _where(record: dict[str, Any]) -> str:
+def _where(a: Assignment) -> str:
     # As the uSked portal shows it: the invite link in place of the location for Zoom meetings.
-    return str(record["invite_link"] or record["location"] or "")
+    return a.invite_link or a.location or ""
 
 
 _PLAIN_COLUMNS = [
@@ -112,25 +116,46 @@ _TTY_COLUMNS = [
 def _time_range(record: dict[str, Any]) -> str:
     if record["all_day"]:
         return "all day"
-    start = datetime.fromisoformat(record["start"])
-    end = datetime.fromisoformat(record["end"])
-    text = f"{start:%H:%M}-{end:%H:%M}"
+    start, end = datetime.fromisoformat(record["start"]), datetime.fromisoformat(record["end"])
+    return _clock_range(start, end)
+
+
+def _clock_range(start: datetime, end: datetime) -> str:
+    """`09:00-10:30`; with the end's day when that is another: `22:00-02:00 (ends Sat 05 Dec)`."""
+    text = f"{start.hour:02}:{start.minute:02}-{end.hour:02}:{end.minute:02}"  # %H:%M-%H:%M
     if end.date() != start.date():
         text += f" (ends {end:%a %d %b})"
     return text
 
 
-def _short_title(record: dict[str, Any]) -> str:
-    """The title without a leading "Request #104233 - ": the Request column shows the number."""
-    import re
-
-    title = str(record["title"])
-    shorter = re.sub(
-        rf"^\s*(request\s*(id)?\s*[:#]?\s*)?#?{re.escape(record['request_id'])}\s*[-:\u2013]\s*",
-        "",
-        title,
-        flags=re.I,
+@cache
+def _numbered_title() -> re.Pattern[str]:
+    """A title's leading "Request #104233 - " for a numeric request id, matched against
+    "104233\\0<title>": the id comes in by back-reference, so one pattern serves every request
+    (compiled when a table first needs it; piped lines show the whole title)."""
+    return re.compile(
+        r"(?P<id>[0-9]*)\x00\s*(request\s*(id)?\s*[:#]?\s*)?#?(?P=id)\s*[-:\u2013]\s*", re.I
     )
+
+
+def _short_title(record: dict[str, Any]) -> str:
+    return short_title(str(record["title"]), record["request_id"])
+
+
+def short_title(title: str, request_id: str) -> str:
+    """The title without a leading "Request #104233 - ": the Request column shows the number."""
+    if request_id.isascii() and (request_id.isdigit() or not request_id):
+        # The same match as the general pattern below: digits fold to nothing else in either.
+        subject = f"{request_id}\x00{title}"
+        found = _numbered_title().match(subject)
+        shorter = subject[found.end() :] if found else title
+    else:
+        shorter = re.sub(
+            rf"^\s*(request\s*(id)?\s*[:#]?\s*)?#?{re.escape(request_id)}\s*[-:\u2013]\s*",
+            "",
+            title,
+            flags=re.I,
+        )
     return shorter or title
 
 
@@ -141,54 +166,133 @@ def _host_link_cell(record: dict[str, Any]) -> str:
     return f"from {opens:%H:%M}"
 
 
-def _tty_rows(records: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Grouped by day: each day's first row carries the day's heading."""
+class _Moments:
+    """Assignments' start, end and host-link opening as shown: in the display zone (an all-day
+    one keeps its own midnight), each distinct instant converted (and written in ISO 8601)
+    once: a listing's rows share a few start times."""
+
+    def __init__(self, tz: ZoneInfo, lead_minutes: int) -> None:
+        self.tz = tz
+        self.lead_minutes = lead_minutes
+        self._zoned: dict[object, tuple[datetime, str]] = {}
+        self._opens: dict[int, tuple[datetime, str]] = {}  # by the zoned start's identity
+
+    def of(self, a: Assignment) -> tuple[datetime, datetime, datetime | None]:
+        """(start, end, when the host link opens or None), as `assignment_record` has them;
+        the same object for the same instant."""
+        if a.all_day:
+            return a.start, a.end, None
+        start = self._in_zone(a.start)[0]
+        end = self._in_zone(a.end)[0]
+        return start, end, self._opening(start)[0] if a.meeting_id else None
+
+    def texts(self, a: Assignment) -> tuple[str, str, str]:
+        """`of(a)` in ISO 8601, "" for no opening: the record's start, end, host_link_opens."""
+        if a.all_day:
+            return a.start.isoformat(), a.end.isoformat(), ""
+        start, start_text = self._in_zone(a.start)
+        end_text = self._in_zone(a.end)[1]
+        return start_text, end_text, self._opening(start)[1] if a.meeting_id else ""
+
+    def _in_zone(self, moment: datetime) -> tuple[datetime, str]:
+        # Equal datetimes are one instant, but for two wall times of one zone that differ only
+        # by fold (the hour repeated when clocks go back): the second is keyed apart.
+        key = (moment, 1) if moment.fold else moment
+        found = self._zoned.get(key)
+        if found is None:
+            zoned = moment.astimezone(self.tz)
+            found = self._zoned[key] = (zoned, zoned.isoformat())
+        return found
+
+    def _opening(self, start: datetime) -> tuple[datetime, str]:
+        found = self._opens.get(id(start))
+        if found is None:
+            from usked_cli.rules.window import host_link_opens
+
+            opens = host_link_opens(start, self.lead_minutes)
+            found = self._opens[id(start)] = (opens, opens.isoformat())
+        return found
+
+
+def _plain_cells(assignments: Sequence[Assignment], moments: _Moments) -> list[tuple[str, ...]]:
+    """Piped: the cells of `_PLAIN_COLUMNS`, as `Output.tsv` makes them from the records."""
+    rows: list[tuple[str, ...]] = []
+    for a in assignments:
+        start, end, opens = moments.texts(a)
+        zoom = "yes" if a.zoom else "no"
+        rows.append((start, end, a.user, a.request_id, zoom, a.title, _where(a), opens))
+    return rows
+
+
+def _tty_rows(
+    assignments: Sequence[Assignment], moments: _Moments
+) -> tuple[list[dict[str, Any]], list[datetime]]:
+    """Grouped by day: each day's first row carries the day's heading. Also the timed rows'
+    starts, each instant once (for the zone in the Time header)."""
     rows = []
     previous_day = None
-    for record in records:
-        day = datetime.fromisoformat(record["start"]).date()
+    clock: dict[tuple[int, int], str] = {}  # by identity: one object per instant (_Moments)
+    starts: dict[int, datetime] = {}
+    for a in assignments:
+        start, end, opens = moments.of(a)
+        day = start.date()
+        if a.all_day:
+            time = "all day"
+        else:
+            starts[id(start)] = start
+            found = clock.get((id(start), id(end)))
+            if found is None:
+                found = clock[id(start), id(end)] = _clock_range(start, end)
+            time = found
         rows.append(
             {
-                **record,
                 "day": f"{day:%a %d %b %Y}" if day != previous_day else None,
-                "time": _time_range(record),
-                "zoom_marker": "Zoom" if record["zoom"] else "",
-                "where": _where(record),
-                "host_link": _host_link_cell(record),
-                "short_title": _short_title(record),
+                "time": time,
+                "zoom_marker": "Zoom" if a.zoom else "",
+                "request_id": a.request_id,
+                "short_title": short_title(a.title, a.request_id),
+                "user": a.user,
+                "where": _where(a),
+                "host_link": "" if opens is None else f"from {opens.hour:02}:{opens.minute:02}",
             }
         )
         previous_day = day
-    return rows
+    return rows, list(starts.values())
 
 
 def render_assignments(
     context: AppContext, assignments: Sequence[Assignment], *, as_json: bool, as_csv: bool
 ) -> None:
     basics = context.basics()
-    records = [
-        assignment_record(a, basics.timezone, basics.host_link_lead_minutes) for a in assignments
-    ]
     out = context.out
-    if as_json:
-        out.json(records)
-    elif as_csv:
-        out.csv(_CSV_COLUMNS, records)
-    elif out.is_tty:
-        if not records:
-            return  # the caller said so on stderr; an empty table's headers say nothing
-        from usked_cli.render import zone_header
+    if as_json or as_csv:
+        records = [
+            assignment_record(a, basics.timezone, basics.host_link_lead_minutes)
+            for a in assignments
+        ]
+        if as_json:
+            out.json(records)
+        else:
+            out.csv(_CSV_COLUMNS, records)
+        return
+    # The table and the piped lines show a few of the record's fields: those are made directly,
+    # the zone conversions once per instant (the same text as the records would give).
+    moments = _Moments(basics.timezone, basics.host_link_lead_minutes)
+    if not out.is_tty:
+        out.tsv_cells(_plain_cells(assignments, moments))
+        return
+    if not assignments:
+        return  # the caller said so on stderr; an empty table's headers say nothing
+    from usked_cli.render import zone_header
 
-        columns = list(_TTY_COLUMNS)
-        title = None
-        if len({r["user"] for r in records}) == 1:
-            columns = [c for c in columns if c.key != "user"]  # one user: say it once, above
-            title = f"Assignments of {records[0]['user']}"
-        timed = [r["start"] for r in records if not r["all_day"]]
-        columns[0] = replace(columns[0], header=zone_header("Time", timed, basics.timezone))
-        out.table(columns, _tty_rows(records), title=title, group_key="day")
-    else:
-        out.tsv(_PLAIN_COLUMNS, ({**r, "where": _where(r)} for r in records))
+    rows, timed = _tty_rows(assignments, moments)
+    columns = list(_TTY_COLUMNS)
+    title = None
+    if len({a.user for a in assignments}) == 1:
+        columns = [c for c in columns if c.key != "user"]  # one user: say it once, above
+        title = f"Assignments of {assignments[0].user}"
+    columns[0] = replace(columns[0], header=zone_header("Time", timed, basics.timezone))
+    out.table(columns, rows, title=title, group_key="day")
 
 
 def _window(
@@ -325,7 +429,7 @@ def feed_assignments(
         is_url,
         new_http_client,
     )
-    from usked_cli.feeds.ical import parse_feed
+    from usked_cli.feeds.incremental import read_feed
 
     client = new_http_client(context.feed_transport) if is_url(source) else None
     try:
@@ -339,13 +443,16 @@ def feed_assignments(
             client.close()
     assert fetched.body is not None
     user = Path(source).stem if not is_url(source) else describe_source(source)
-    parsed = parse_feed(
+    # As a listing beyond the synced horizon reads a stored feed: the events dated outside the
+    # window are left unparsed, so a week of a large feed costs that week and the series.
+    parsed = read_feed(
         fetched.body,
         user=user,
-        window_start=start,
-        window_end=end,
+        label=describe_source(source),
+        window=(start, end),
         default_tz=context.basics().timezone,
-        source=describe_source(source),
+        marker="",
+        previous=None,
     )
     for note in parsed.notes:
         context.out.note(f"note: {note}")

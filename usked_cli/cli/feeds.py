@@ -171,10 +171,14 @@ def list_cmd(ctx: typer.Context, json_output: JsonOpt = False) -> None:
 _SYNC_HELP = """\
 Fetch users' feeds and refresh their cached assignments (all users by default).
 
-Each feed is fetched with a conditional GET, so an unchanged feed costs one 304. A feed that fails
-to fetch or parse keeps its previous assignments; the failure is reported on stderr and, after
-the others are synced, the command exits 1 (2 when every failed feed was one that is not a
-calendar at all: an HTML page, binary data, an empty file).
+Each feed is fetched with a conditional GET, so an unchanged feed costs one 304. A changed feed
+is read incrementally: uSked writes every event again on each request (a new DTSTAMP), so only
+the events whose content changed are parsed, the others keep their cached assignments (the
+result is the same as reading the whole feed). A feed that fails to fetch or parse keeps its
+previous assignments; the failure is reported on stderr and, after the others are synced, the
+command exits 1 (2 when every failed feed was one that is not a calendar at all: an HTML page,
+binary data, an empty file). `--json` gives, per user, `status`, `assignments`, `events` and
+`events_read` (the events parsed this time).
 
 Examples:
 
@@ -263,4 +267,8 @@ def sync_cmd(
 def _describe(outcome: SyncOutcome) -> str:
     if outcome.status == "unchanged":
         return f"unchanged ({outcome.assignments} assignments)"
-    return f"{outcome.assignments} assignments from {outcome.events} events"
+    said = f"{outcome.assignments} assignments from {outcome.events} events"
+    if outcome.events_read < outcome.events:
+        # Incremental sync: the others were unchanged, or lie far outside the sync's window.
+        said += f" ({outcome.events_read} parsed: the rest unchanged or far outside the window)"
+    return said

@@ -24,7 +24,6 @@ import contextlib
 import hashlib
 import os
 import stat
-import tomllib
 import zoneinfo
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -182,6 +181,8 @@ def read_toml(path: Path) -> dict[str, Any]:
         raise ConfigError(f"config file {path} cannot be read: {exc.strerror}") from None
     finally:
         os.close(fd)
+    import tomllib  # here: a listing served from the snapshot never parses TOML
+
     try:
         document = tomllib.loads(raw.decode("utf-8"))
     except UnicodeDecodeError:

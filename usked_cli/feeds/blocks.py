@@ -4,7 +4,7 @@ uSked writes a new feed on every request: the same events with a new DTSTAMP. Pa
 cost of a sync (icalendar reads about 1.7 MB a second here), so a sync reads only what changed:
 the feed is split here into its calendar-level lines, its VTIMEZONEs and its VEVENTs (content
 lines unfolded, BEGIN/END nesting followed), each VEVENT hashed with its volatile lines left out
-(DTSTAMP, LAST-MODIFIED, and SEQUENCE unless it picks between copies of one event), and the
+(DTSTAMP, LAST-MODIFIED, and SEQUENCE unless it picks between events of one UID), and the
 events grouped by UID (a series travels with its overrides). usked_cli.feeds.incremental decides
 what to parse; usked_cli.feeds.ical parses it.
 
@@ -55,11 +55,21 @@ _COMPONENT_NAME = re.compile(rb"[A-Za-z0-9-]+[ \t]*\r?")
 _DATE_VALUE = re.compile(rb"((?:;[A-Za-z0-9-]+=[^:;\"\r\n]*)*):(\d{8})(?:T\d{6}Z?)?[ \t]*\r?")
 # Properties that make an event's time more than one DTSTART/DTEND pair.
 _NOT_SIMPLE = {b"RRULE", b"RDATE", b"EXDATE", b"EXRULE", b"RECURRENCE-ID", b"DURATION"}
-_VOLATILE = re.compile(rb"^(?:DTSTAMP|LAST-MODIFIED)[;:][^\n]*(?:\n|\Z)", re.M | re.I)
-_FOLD = re.compile(rb"\r?\n[ \t]")
+# A volatile line is left out only as uSked writes it: no parameters, a plain UTC or local
+# date-time (SEQUENCE: a number). Anything else stays, so a malformed one is read as it is.
+_STAMP_VALUE = re.compile(rb"[ \t]*\d{8}T\d{6}Z?[ \t]*\r?")
+_SEQUENCE_VALUE = re.compile(rb"[ \t]*\d{1,9}[ \t]*\r?")
+_VOLATILE = re.compile(
+    rb"^(?:DTSTAMP|LAST-MODIFIED):[ \t]*\d{8}T\d{6}Z?[ \t]*\r?(?:\n|\Z)", re.M | re.I
+)
+_FOLD = re.compile(rb"(?:\r?\n)+[ \t]")  # icalendar's own: blank lines before a fold go too
+# A line break, blank lines and a blank: a fold over blank lines, which the scan does not follow.
+_FOLD_OVER_BLANKS = re.compile(rb"\n(?:\r?\n)+[ \t]")
 # An event's lines that neither the parser nor recurring_ical_events reads, when not folded;
 # taken out with the line break before them.
-_UNREAD = re.compile(rb"\r?\n(?:DTSTAMP|LAST-MODIFIED)[;:][^\r\n]*(?=\r?\n(?![ \t]))", re.I)
+_UNREAD = re.compile(
+    rb"\r?\n(?:DTSTAMP|LAST-MODIFIED):[ \t]*\d{8}T\d{6}Z?[ \t]*(?=\r?\n(?![ \t]))", re.I
+)
 _UTF8_CHUNK = 1 << 20
 # The most an event's UTC instants can sit from the dates it is written with (zones reach
 # +14/-12 h), with an all-day event's own day on top: three days decide without a doubt.
@@ -109,10 +119,10 @@ class Group:
         hashed = hashlib.blake2b(digest_size=16)
         for event in self.events:
             hashed.update(event.digest)
-        masters = [event for event in self.events if not event.override]
-        if len(masters) > 1:
-            # Between copies of one event the highest SEQUENCE wins: it is not volatile then.
-            for event in masters:
+        if len(self.events) > 1:
+            # Between events of one UID (copies, overrides of one occurrence) the highest
+            # SEQUENCE wins: it is not volatile then.
+            for event in self.events:
                 hashed.update(b"\x00" + event.sequence)
         return hashed.digest()
 
@@ -162,7 +172,7 @@ def split_feed(data: bytes, *, dates: bool = True) -> FeedBlocks | None:
     they are read for the events that ask (EventBlock.plain_dates), a third faster split.
     """
     first = _FIRST.match(data)
-    if first is None or not _is_utf8(data):
+    if first is None or not _is_utf8(data) or _folds_over_blanks(data):
         return None
     head: list[bytes] = []
     zones: list[tuple[int, int]] = []
@@ -289,10 +299,11 @@ class _EventLines:
             else:
                 self.uids.append(rest.decode("utf-8").strip())
         elif name in (b"DTSTAMP", b"LAST-MODIFIED", b"SEQUENCE"):
-            if not continued:
+            plain = _SEQUENCE_VALUE if name == b"SEQUENCE" else _STAMP_VALUE
+            if separator == b":" and not continued and plain.fullmatch(rest):
                 self.volatile.append((start, end))
             if name == b"SEQUENCE":
-                self.sequences.append(rest)
+                self.sequences.append(separator + rest)
         elif name in (b"DTSTART", b"DTEND"):
             value = None if continued else _DATE_VALUE.fullmatch(separator + rest)
             seen = self.dtstart if name == b"DTSTART" else self.dtend
@@ -355,6 +366,13 @@ def _steady(lines: bytes) -> bytes:
 
 def _ended(lines: bytes) -> bytes:
     return lines if not lines or lines.endswith(b"\n") else lines + b"\r\n"
+
+
+def _folds_over_blanks(data: bytes) -> bool:
+    # Blank lines are rare in a feed: look for them first (a fast find), the pattern only then.
+    if b"\n\n" not in data and b"\n\r\n" not in data:
+        return False
+    return _FOLD_OVER_BLANKS.search(data) is not None
 
 
 def _is_utf8(data: bytes) -> bool:

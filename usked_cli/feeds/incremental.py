@@ -403,10 +403,11 @@ class _Worker:
         return cast("ParseResult", answer)
 
     def stop(self) -> None:
-        with contextlib.suppress(OSError):
-            self.connection.close()
+        # Ended before its pipe closes: a worker mid-batch never writes into a closed pipe.
         if self.process.is_alive():
             self.process.terminate()
+        with contextlib.suppress(OSError):
+            self.connection.close()
         self.process.join(1)
 
 
@@ -420,9 +421,13 @@ def _serve(connection: Connection) -> None:
         except (EOFError, OSError):
             return
         try:
-            connection.send(_parse_batch(*payload))
+            answer: object = _parse_batch(*payload)
         except UskedError as error:
-            connection.send(error.message)
+            answer = error.message
+        try:
+            connection.send(answer)
+        except (EOFError, OSError):
+            return  # the parent has gone: nothing to answer
 
 
 def _cut(merged: _Parsed, into: AssignmentSink, cap: int, label: str) -> None:

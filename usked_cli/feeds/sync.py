@@ -88,6 +88,9 @@ def parse_marker(default_tz: ZoneInfo) -> str:
 
 
 def sync_horizon(now: datetime) -> tuple[datetime, datetime]:
+    # Whole seconds: the window is stored and hashed as text to the second, and must be the one
+    # the feed was read with, or an incremental sync would keep rows read with another.
+    now = now.replace(microsecond=0)
     return now - HORIZON_PAST, now + HORIZON_FUTURE
 
 
