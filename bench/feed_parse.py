@@ -71,11 +71,15 @@ def escape(text: str) -> str:
 
 
 def generate_feed(events: int, seed: int = 1042) -> bytes:
-    """A uSked-like feed: `events` VEVENTs, one in 20 a weekly series with one EXDATE.
+    """A uSked-like feed: `events` VEVENTs, one in 20 a weekly series with one EXDATE, at most
+    500 series (a larger feed has them further apart: 500 open-ended weekly series already make
+    about 16,000 occurrences over the sync horizon, and a feed must stay under the cap of
+    200,000 occurrences to be read incrementally; a user with 2,500 open-ended series is not).
 
     Half the series end after a few weeks (COUNT); the other half never end, so they expand
     over the whole window, the worst case for the recurrence library.
     """
+    series_every = max(20, events // 500)
     rng = random.Random(seed)
     lines = [
         "BEGIN:VCALENDAR",
@@ -112,9 +116,9 @@ def generate_feed(events: int, seed: int = 1042) -> bytes:
             f"DESCRIPTION:{escape(notes)}",
             "STATUS:CONFIRMED",
         ]
-        if number % 20 == 0:
+        if number % series_every == 0:
             skipped = start + timedelta(weeks=2)
-            ending = f";COUNT={rng.randrange(4, 12)}" if number % 40 == 0 else ""
+            ending = f";COUNT={rng.randrange(4, 12)}" if number % (2 * series_every) == 0 else ""
             lines += [
                 f"RRULE:FREQ=WEEKLY{ending}",
                 f"EXDATE;TZID=America/Chicago:{skipped.strftime(fmt)}",

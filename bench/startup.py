@@ -12,6 +12,8 @@ slows down for a while slows both alike); times are medians over the runs.
 Issue 17: listing a week from the cache of a large legal feed costs what the 2,000 do (the
 week's 2,000 rows are the same; the other 98,000 assignments lie elsewhere in the 462-day
 horizon): budget 1.1x the small workspace's listing.
+Issue 15: `usked today` and `usked next` (every user: no `me`) against the listing, in the same
+turns: budget 1.0x (they read the same cache, and show less).
 Issue 18: the listing's own work on top of the framework. The do-nothing app is generated from
 usked's command tree: the same groups and commands with the same parameters (names, types,
 defaults), every body empty, all in one file as a plain Typer app has them; `python app.py
@@ -46,6 +48,7 @@ from usked_cli.models import Assignment  # noqa: E402
 from usked_cli.store import Workspace  # noqa: E402
 
 BUDGETS = {"--version": 8.0, "assignments list": 20.0}
+DAY_BUDGET = 1.0  # issue 15: `today` and `next` cost no more than the listing
 LARGE_BUDGET = 1.1
 FRAMEWORK_BUDGET = 1.2
 LISTING = ["assignments", "list"]
@@ -287,6 +290,8 @@ def main() -> int:
                 ([str(usked), "--version"], env),
                 (listed, env),
                 ([sys.executable, str(noop), *LISTING], env),
+                ([str(usked), "today"], env),
+                ([str(usked), "next"], env),
             ],
             args.runs,
         )
@@ -315,6 +320,14 @@ def main() -> int:
             f"(budget {FRAMEWORK_BUDGET}x) {verdict}"
         )
         failed = failed or ratio > FRAMEWORK_BUDGET
+        for name, index in (("today", 4), ("next", 5)):
+            ratio = times.ratio(index, to=2)
+            verdict = "ok" if ratio <= DAY_BUDGET else "OVER BUDGET"
+            print(
+                f"usked {name}: {times.median(index) * 1000:.1f} ms = {ratio:.2f}x usked "
+                f"assignments list (budget {DAY_BUDGET}x) {verdict}"
+            )
+            failed = failed or ratio > DAY_BUDGET
         on_terminal = timed(
             [(listed, env), ([sys.executable, str(noop), *LISTING], env)],
             args.runs,

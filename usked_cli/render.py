@@ -138,6 +138,7 @@ class Output:
         title: str | None = None,
         group_key: str | None = None,
         stderr: bool = False,
+        row_styles: Sequence[str | None] | None = None,
     ) -> None:
         """A table fitted to the terminal; tab-separated lines without a header when piped.
 
@@ -151,9 +152,8 @@ class Output:
                 self.stderr.write("".join(line + "\n" for line in lines))
             return
         if self.is_tty:
-            self.stdout.write(
-                "".join(line + "\n" for line in self.table_lines(columns, rows, title, group_key))
-            )
+            lines = self.table_lines(columns, rows, title, group_key, row_styles=row_styles)
+            self.stdout.write("".join(line + "\n" for line in lines))
         else:
             self.tsv(columns, rows)
 
@@ -166,6 +166,7 @@ class Output:
         *,
         width: int | None = None,
         color: bool | None = None,
+        row_styles: Sequence[str | None] | None = None,
     ) -> list[str]:
         """The terminal rendering of a table, as lines."""
         from usked_cli import table
@@ -201,7 +202,7 @@ class Output:
             color=self.color if color is None else color,
             hyperlinks=self.hyperlinks and color is None,
         )
-        return table.render(specs, layout, groups=groups, title=title)
+        return table.render(specs, layout, groups=groups, title=title, row_styles=row_styles)
 
     @property
     def hyperlinks(self) -> bool:

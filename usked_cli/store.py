@@ -149,6 +149,14 @@ _MIGRATIONS: list[str | Callable[[Workspace, sqlite3.Connection], None]] = [
     ALTER TABLE feed_state ADD COLUMN context TEXT;
     ALTER TABLE feed_state ADD COLUMN generation INTEGER NOT NULL DEFAULT 0;
     """,
+    # The last good feed moves to a table of its own, the blob its row's last column, so that
+    # it is written in pieces through incremental blob I/O (_store_body): bound as a parameter,
+    # a 50 MB feed was copied twice more in memory on its way into the row.
+    """
+    CREATE TABLE feed_body (user TEXT PRIMARY KEY, body BLOB NOT NULL);
+    INSERT INTO feed_body (user, body) SELECT user, body FROM feed_state WHERE body IS NOT NULL;
+    UPDATE feed_state SET body = NULL;
+    """,
 ]
 
 # The rename journal: a run and, before its first PATCH, every user's before and after names.
@@ -739,7 +747,7 @@ class Workspace(_SqliteFile):
         return next((state for state in self.feed_states() if state.user == user), None)
 
     def feed_body(self, user: str) -> bytes | None:
-        row = self.db.execute("SELECT body FROM feed_state WHERE user = ?", (user,)).fetchone()
+        row = self.db.execute("SELECT body FROM feed_body WHERE user = ?", (user,)).fetchone()
         return None if row is None or row[0] is None else bytes(row[0])
 
     def feed_digests(self, user: str) -> dict[str, bytes]:
@@ -821,12 +829,12 @@ class Workspace(_SqliteFile):
                 "SELECT count(*) FROM assignment WHERE user = ?", (user,)
             ).fetchone()
             db.execute(
-                "INSERT INTO feed_state (user, source, etag, last_modified, body, synced_at, "
+                "INSERT INTO feed_state (user, source, etag, last_modified, synced_at, "
                 "horizon_start, horizon_end, event_count, assignment_count, calendar_tz, "
                 "last_error, last_attempt_at, parsed_with, context, generation) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, ?, ?, ?, 1) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, ?, ?, ?, 1) "
                 "ON CONFLICT (user) DO UPDATE SET source = excluded.source, etag = excluded.etag, "
-                "last_modified = excluded.last_modified, body = excluded.body, "
+                "last_modified = excluded.last_modified, "
                 "synced_at = excluded.synced_at, horizon_start = excluded.horizon_start, "
                 "horizon_end = excluded.horizon_end, event_count = excluded.event_count, "
                 "assignment_count = excluded.assignment_count, calendar_tz = excluded.calendar_tz, "
@@ -838,7 +846,6 @@ class Workspace(_SqliteFile):
                     source,
                     etag,
                     last_modified,
-                    body,
                     synced_at,
                     int(horizon[0].timestamp()),
                     int(horizon[1].timestamp()),
@@ -850,6 +857,7 @@ class Workspace(_SqliteFile):
                     context,
                 ),
             )
+            _store_body(db, user, body)
         return int(count)
 
     def mark_unchanged(self, user: str, *, synced_at: str) -> None:
@@ -875,6 +883,7 @@ class Workspace(_SqliteFile):
             db.execute("DELETE FROM assignment WHERE user = ?", (user,))
             db.execute("DELETE FROM feed_event WHERE user = ?", (user,))
             db.execute("DELETE FROM feed_state WHERE user = ?", (user,))
+            db.execute("DELETE FROM feed_body WHERE user = ?", (user,))
 
     # --- assignments ---------------------------------------------------------------------------
 
@@ -932,6 +941,24 @@ class Workspace(_SqliteFile):
             (after_ts, limit),
         )
         return [(str(request_id), str(title)) for request_id, title in rows]
+
+
+_BODY_PIECE = 1 << 20
+
+
+def _store_body(db: sqlite3.Connection, user: str, body: bytes) -> None:
+    """The user's feed, written into a zero-filled blob piece by piece: SQLite keeps a
+    zeroblob at the end of a row unmaterialized, and the pieces go straight to its pages."""
+    (rowid,) = db.execute(
+        "INSERT OR REPLACE INTO feed_body (user, body) VALUES (?, zeroblob(?)) RETURNING rowid",
+        (user, len(body)),
+    ).fetchone()
+    if not body:
+        return
+    view = memoryview(body)
+    with db.blobopen("feed_body", "body", rowid) as blob:
+        for start in range(0, len(body), _BODY_PIECE):
+            blob.write(view[start : start + _BODY_PIECE])
 
 
 def _insert_assignments(db: sqlite3.Connection, assignments: Sequence[Assignment]) -> None:

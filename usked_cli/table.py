@@ -137,8 +137,10 @@ def render(
     *,
     groups: Sequence[str | None] | None = None,
     title: str | None = None,
+    row_styles: Sequence[str | None] | None = None,
 ) -> list[str]:
-    """The table as lines (no trailing newline). `groups[i]`, when set, heads row i's group."""
+    """The table as lines (no trailing newline). `groups[i]`, when set, heads row i's group;
+    `row_styles[i]` ("dim", say) is laid over every line of row i, its cells' own styles kept."""
     rows = len(specs[0].cells) if specs else 0
     plan = _plan(specs, layout.width)
     gap = " " * plan.gap
@@ -180,6 +182,7 @@ def render(
             if row > 0:
                 out.append("")
             out.append(_styled(visible(heading), bold))
+        start = len(out)
         if row in tall:
             cells = [column.lines(row) for column in columns]
             for index in range(max(len(cell) for cell in cells)):
@@ -194,7 +197,19 @@ def render(
             out.extend(below[row])  # identifiers too long for any column, whole
         if under is not None:
             out.extend(under.lines(row))
+        codes = _codes(row_styles[row], layout) if row_styles is not None else ""
+        if codes:
+            out[start:] = [_overlaid(line, codes) for line in out[start:]]
     return out
+
+
+def _overlaid(line: str, codes: str) -> str:
+    """`line` in the style of `codes`, each reset inside it (a cell's own style ending) turned
+    back to that style, so the overlay holds to the end of the line."""
+    if not line:
+        return line
+    start = f"\x1b[{codes}m"
+    return start + line.replace(_RESET, _RESET + start) + _RESET
 
 
 _OVERFLOW_LENGTH = cell_len(OVERFLOW)
@@ -481,6 +496,9 @@ def _codes(style: str | None, layout: Layout) -> str:
     if not style or not layout.color:
         return ""
     return ";".join(_SGR[word] for word in style.split() if word in _SGR)
+
+
+_RESET = "\x1b[0m"
 
 
 def _styled(text: str, codes: str) -> str:

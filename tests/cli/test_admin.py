@@ -26,6 +26,7 @@ def test_settings_round_trip(config_file: Path) -> None:
     for key, value in (
         ("padding-minutes", "15"),
         ("host-link-lead-minutes", "30"),
+        ("join-lead-minutes", "10"),
         ("host-name-template", "{org} Host {n:02}"),
         ("org-name", "Acme Corp"),
         ("timezone", "America/New_York"),
@@ -38,6 +39,7 @@ def test_settings_round_trip(config_file: Path) -> None:
     assert shown == {
         "padding_minutes": 15,
         "host_link_lead_minutes": 30,
+        "join_lead_minutes": 10,
         "host_name_template": "{org} Host {n:02}",
         "org_name": "Acme Corp",
         "timezone": "America/New_York",

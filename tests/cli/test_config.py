@@ -36,8 +36,10 @@ def test_defaults_apply_without_a_file(config_file: Path) -> None:
         "name": "",
         "padding_minutes": 10,
         "host_link_lead_minutes": 15,
+        "join_lead_minutes": 5,
         "host_name_template": "{org} Host {letter}",
     }
+    assert data["me"] is None  # every synced user, until `config set me USER`
     assert data["timezone"] == "America/Chicago"  # the machine's zone ($TZ in the tests)
     assert data["config_file"] == str(config_file)
     assert not config_file.exists()  # reading never creates the file

@@ -120,7 +120,7 @@ def from_records(assignments: list[Assignment], tz: ZoneInfo, *, tty: bool) -> s
         rows.append(
             {
                 "day": f"{day:%a %d %b %Y}" if day != previous else None,
-                "time": listing._time_range(record),
+                "time": listing._time_range(record, tz),
                 "zoom_marker": "Zoom" if record["zoom"] else "",
                 "request_id": record["request_id"],
                 "short_title": listing._short_title(record),
@@ -345,5 +345,12 @@ def test_only_the_commands_asked_for_are_built() -> None:
 def test_the_lazy_tree_is_the_whole_tree() -> None:
     paths = list(walked(typer.main.get_command(app)))
     assert len(paths) == len(set(paths))
-    assert {"usked assignments list", "usked admin zoom-users rename", "usked sync"} <= set(paths)
-    assert paths[:5] == ["usked", "usked sync", "usked invite", "usked join", "usked host-link"]
+    assert {"usked assignments list", "usked admin zoom-users rename", "usked today"} <= set(paths)
+    assert paths[:6] == [
+        "usked",
+        "usked sync",
+        "usked today",
+        "usked next",
+        "usked invite",
+        "usked join",
+    ]

@@ -48,7 +48,10 @@ def test_listing_loads_no_heavy_library(config_file: Path) -> None:
     assert loaded("assignments", "list") == ["typer"]
 
 
-@pytest.mark.parametrize("args", [["invite", "1"], ["assignments", "show", "1"]])
+@pytest.mark.parametrize(
+    "args",
+    [["invite", "1"], ["assignments", "show", "1"], ["today"], ["next"], ["join", "next"]],
+)
 def test_other_cache_readers_stay_light(config_file: Path, args: list[str]) -> None:
     loaded(*args)
     assert loaded(*args) == ["typer"]

@@ -758,3 +758,41 @@ def test_a_large_read_is_shared_with_a_forked_worker(
     assert syncs.rows() == syncs.reference(body)
     # In batch order: the same warnings, those of the events without a UID last.
     assert sorted(outcome.warnings) == sorted(syncs.whole(body).warnings)
+
+
+def test_the_stored_feed_moves_to_its_own_table_and_back_out_whole(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from usked_cli import store
+
+    # A workspace as the schema before feed_body left it: the feed in feed_state.body.
+    data_dir = tmp_path / "data"
+    older = store._MIGRATIONS[:-1]
+    monkeypatch.setattr(Workspace, "migrations", older)
+    Workspace.open(data_dir).close()
+    body = b"BEGIN:VCALENDAR\r\n" + os.urandom(3 << 20) + b"END:VCALENDAR\r\n"  # > one piece
+    with sqlite3.connect(data_dir / "workspace.sqlite3") as db:
+        db.execute("INSERT INTO feed_state (user, source, body) VALUES ('maria', 'x', ?)", (body,))
+    monkeypatch.setattr(Workspace, "migrations", store._MIGRATIONS)
+    workspace = Workspace.open(data_dir)
+    assert workspace.feed_body("maria") == body
+    assert workspace.db.execute("SELECT body FROM feed_state").fetchone() == (None,)
+    # Written again in pieces, read back byte for byte; gone with its user.
+    again = body[::-1]
+    workspace.replace_assignments(
+        "maria",
+        [],
+        source="x",
+        body=again,
+        etag=None,
+        last_modified=None,
+        synced_at=NOW.isoformat(),
+        horizon=sync_horizon(NOW),
+        event_count=0,
+        calendar_tz=None,
+        parsed_with="test",
+    )
+    assert workspace.feed_body("maria") == again
+    workspace.remove_user("maria")
+    assert workspace.feed_body("maria") is None
+    workspace.close()

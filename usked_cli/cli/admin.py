@@ -34,6 +34,7 @@ app.add_typer(settings_app, name="settings")
 ADMIN_SETTINGS: dict[str, str] = {
     "padding-minutes": "org.padding_minutes",
     "host-link-lead-minutes": "org.host_link_lead_minutes",
+    "join-lead-minutes": "org.join_lead_minutes",
     "host-name-template": "org.host_name_template",
     "org-name": "org.name",
     "timezone": "timezone",
@@ -78,8 +79,9 @@ _SET_HELP = f"""\
 Change one organization setting (validated; written atomically to the config file).
 
 KEY is one of: {", ".join(ADMIN_SETTINGS)}.
-padding-minutes: 0-240; host-link-lead-minutes: 0-1440 (whole minutes); host-name-template must
-contain {{letter}} or {{n}}; timezone: an IANA name; host-users: comma-separated email globs.
+padding-minutes: 0-240; host-link-lead-minutes: 0-1440; join-lead-minutes (how early
+`usked next --wait` opens a meeting): 0-240 (whole minutes); host-name-template must contain
+{{letter}} or {{n}}; timezone: an IANA name; host-users: comma-separated email globs.
 A refused value or an unknown key is exit 2, and the file is left exactly as it was.
 
 Examples:

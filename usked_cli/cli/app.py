@@ -43,7 +43,7 @@ Examples:
 ```
 usked feeds add maria webcal://acme.usked.com/ical/…
 usked sync && usked assignments list --zoom-only
-xdg-open "$(usked invite 104233)"
+usked today && usked join next
 usked assignments list --ics examples/sample-feed.ics
 ```
 
@@ -73,6 +73,8 @@ def _is_click_error(exc: BaseException) -> bool:
 # registers the command on the root Typer app.
 COMMANDS: dict[str, tuple[str, str]] = {
     "sync": ("feeds", "register_sync"),
+    "today": ("day", "register_today"),
+    "next": ("day", "register_next"),
     "invite": ("assignments", "register_invite"),
     "join": ("join", "register"),
     "host-link": ("hostlink", "register"),

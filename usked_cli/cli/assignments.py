@@ -113,16 +113,32 @@ _TTY_COLUMNS = [
 ]
 
 
-def _time_range(record: dict[str, Any]) -> str:
+def _time_range(record: dict[str, Any], tz: ZoneInfo) -> str:
+    """A record's times as `_clock_range` shows them (in `tz`: its zones' names)."""
     if record["all_day"]:
         return "all day"
     start, end = datetime.fromisoformat(record["start"]), datetime.fromisoformat(record["end"])
-    return _clock_range(start, end)
+    return _clock_range(start.astimezone(tz), end.astimezone(tz))
+
+
+def _record_end(record: dict[str, Any], tz: ZoneInfo) -> datetime:
+    return datetime.fromisoformat(record["end"]).astimezone(tz)
+
+
+def _zoned_range(start: datetime, end: datetime) -> str:
+    """`_clock_range` with the zone said once: `09:00-10:00 CST` (both named when they differ)."""
+    text = _clock_range(start, end)
+    if start.utcoffset() == end.utcoffset() and start.tzname():
+        text += f" {start.tzname()}"
+    return text
 
 
 def _clock_range(start: datetime, end: datetime) -> str:
-    """`09:00-10:30`; with the end's day when that is another: `22:00-02:00 (ends Sat 05 Dec)`."""
+    """`09:00-10:30`; with the end's day when that is another: `22:00-02:00 (ends Sat 05 Dec)`;
+    with each zone when the clocks change in between: `01:45 CDT-01:05 CST`."""
     text = f"{start.hour:02}:{start.minute:02}-{end.hour:02}:{end.minute:02}"  # %H:%M-%H:%M
+    if start.utcoffset() != end.utcoffset():
+        text = f"{start:%H:%M %Z}-{end:%H:%M %Z}"
     if end.date() != start.date():
         text += f" (ends {end:%a %d %b})"
     return text
@@ -682,7 +698,7 @@ def _show_block(
         rows_out = [
             {
                 "day": f"{datetime.fromisoformat(o['start']):%a %d %b %Y}",
-                "time": _time_range(o),
+                "time": _time_range(o, tz),
                 "user": o["user"],
                 "host_link": _host_link_cell(o),
             }
@@ -714,8 +730,7 @@ def _when_text(record: dict[str, Any], tz: ZoneInfo) -> str:
         if end.date() > start.date():
             return f"{start:%a %d %b %Y} to {end:%a %d %b %Y}, all day"
         return f"{start:%a %d %b %Y}, all day"
-    zone = start.astimezone(tz).tzname() or ""
-    return f"{start:%a %d %b %Y}, {_time_range(record)} {zone}".rstrip()
+    return f"{start:%a %d %b %Y}, {_zoned_range(start.astimezone(tz), _record_end(record, tz))}"
 
 
 _INVITE_HELP = """\

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
@@ -10,6 +10,7 @@ import typer
 from usked_cli.cli.assignments import RequestArg, occurrences_of
 from usked_cli.cli.context import AppContext, app_context
 from usked_cli.cli.options import IcsOpt, JsonOpt
+from usked_cli.cli.waiting import Elapsed, countdown
 
 if TYPE_CHECKING:
     from usked_cli.rules.window import HostLinkWindow
@@ -88,7 +89,7 @@ def host_link_cmd(
     started_at = context.now()
 
     async def main() -> dict[str, Any]:
-        clock = _Elapsed(context, started_at)
+        clock = Elapsed(context, started_at)
         window = window_for(occurrences, now=started_at, lead_minutes=lead)
         if not window.is_open:
             message = not_open_message(window, now=started_at, tz=tz)
@@ -150,50 +151,16 @@ def host_link_cmd(
         context.out.line(result["start_url"])
 
 
-class _Elapsed:
-    """The app clock moved on by the time waited (tests freeze the app clock and fake the sleep)."""
-
-    def __init__(self, context: AppContext, start: datetime) -> None:
-        import time
-
-        self._monotonic = context.monotonic or time.monotonic
-        self._start = start
-        self._start_mono = self._monotonic()
-
-    def now(self) -> datetime:
-        return self._start + timedelta(seconds=self._monotonic() - self._start_mono)
-
-    def waited(self) -> float:
-        return self._monotonic() - self._start_mono
-
-
-async def _countdown(context: AppContext, clock: _Elapsed, window: HostLinkWindow, tz: Any) -> None:
+async def _countdown(context: AppContext, clock: Elapsed, window: HostLinkWindow, tz: Any) -> None:
     """Sleep until the window opens, saying how long is left on stderr (live on a terminal)."""
-    import asyncio
-
-    from usked_cli.rules.window import format_wait
-
-    sleep = context.sleep or asyncio.sleep
-    out = context.out
-    live = out.stderr_is_tty
-    deadline = window.wait.total_seconds()
     opens = window.opens.astimezone(tz)
-    last_said = ""
-    while (left := deadline - clock.waited()) > 0:
-        wait_text = format_wait(timedelta(seconds=left))
-        said = f"waiting for the host link window: opens at {opens:%H:%M %Z}, in {wait_text}"
-        if live:
-            out.stderr.write(f"\r{said}\x1b[K")
-            out.stderr.flush()
-        elif said != last_said:
-            out.note(said)
-        last_said = said
-        # A terminal gets a live line; a log gets a line a minute, every ten while over an hour.
-        tick = 1.0 if live else (60.0 if left <= 3600 else 600.0)
-        await sleep(min(left, tick))
-    if live:
-        out.stderr.write("\r\x1b[K")
-    out.note("the host link window is open")
+    await countdown(
+        context,
+        clock,
+        clock.now() + window.wait,
+        lambda wait: f"waiting for the host link window: opens at {opens:%H:%M %Z}, in {wait}",
+    )
+    context.out.note("the host link window is open")
 
 
 def _open(url: str) -> None:

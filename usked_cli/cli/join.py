@@ -8,8 +8,9 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from usked_cli.cli import completion
-from usked_cli.cli.assignments import feed_assignments, occurrences_of
+from usked_cli.cli.assignments import occurrences_of
 from usked_cli.cli.context import AppContext, app_context
+from usked_cli.cli.day import NEXT_WINDOW, AllOpt, UsersOpt, next_assignment, whose
 from usked_cli.cli.options import IcsOpt, YesOpt
 
 if TYPE_CHECKING:
@@ -17,17 +18,17 @@ if TYPE_CHECKING:
 
 #: Opening a meeting further ahead than this asks first (on a terminal).
 EARLY_JOIN = timedelta(minutes=15)
-#: How far ahead `join next` looks for a Zoom assignment.
-NEXT_WINDOW = timedelta(days=14)
 
 _HELP = f"""\
 Open a request's Zoom invite link in the browser, and print it.
 
-REQUEST_ID joins that request's next occurrence (a running one counts); `next` joins the next
-Zoom assignment that has not ended, within {NEXT_WINDOW.days} days (of --user, else of every
-synced user). The browser is Python's `webbrowser`, which honours $BROWSER. With --print the
-link is only printed. Joining more than {EARLY_JOIN.seconds // 60} minutes before the start asks
-first on a terminal (--yes does not ask).
+REQUEST_ID joins that request's next occurrence (a running one counts; --user: of that user's
+schedule). `next` joins the next Zoom assignment that has not ended, within {NEXT_WINDOW.days}
+days, of --user's users, else of everyone with --all, else of the user the `me` setting names,
+else of every synced user. Personal-room links (/my/NAME) count as links. The browser is
+Python's `webbrowser`, which honours $BROWSER. With --print the link is only printed. Joining
+more than {EARLY_JOIN.seconds // 60} minutes before the start asks first on a terminal (--yes
+does not ask).
 
 Exit codes: 1 no browser could be started (the link is printed all the same); 3 no such request,
 it is not a Zoom meeting or has no link, or no Zoom assignment ahead (`next`).
@@ -36,8 +37,8 @@ Examples:
 
 ```
 usked join 104233
-usked join next --user maria
-usked join next --print
+usked join next
+usked join next --user maria --print
 usked join 104233 --ics examples/sample-feed.ics --print
 ```
 """
@@ -57,32 +58,38 @@ def join_cmd(
             autocompletion=completion.request_ids_or_next,
         ),
     ],
-    user: Annotated[
-        list[str] | None,
-        typer.Option(
-            "--user",
-            "-u",
-            help="Only this user's assignments (repeatable).",
-            metavar="USER",
-            autocompletion=completion.users,
-        ),
-    ] = None,
+    user: UsersOpt = None,
+    every_user: AllOpt = False,
     print_only: Annotated[
         bool, typer.Option("--print", help="Print the link only; do not open a browser.")
     ] = False,
     yes: YesOpt = False,
     ics: IcsOpt = None,
 ) -> None:
+    context = app_context(ctx)
+    now = context.now()
+    if target.strip().lower() == "next":
+        occurrence = next_assignment(
+            context, whose(context, user, every_user, ics), ics, now, zoom_only=True
+        )
+    else:
+        if every_user and user:
+            from usked_cli.errors import InputError
+
+            raise InputError("--user and --all are alternatives")
+        occurrence = _request(context, target, user, ics, now)
+    join_occurrence(context, occurrence, now, print_only=print_only, yes=yes)
+
+
+def join_occurrence(
+    context: AppContext, occurrence: Assignment, now: datetime, *, print_only: bool, yes: bool
+) -> None:
+    """Print the occurrence's invite link and open it in the browser (`--print`: only print);
+    on a terminal, ask first when it starts more than EARLY_JOIN from now (`yes`: never)."""
     from usked_cli.errors import NotFoundError, OperationalError
     from usked_cli.rules.window import format_wait
     from usked_cli.safe import visible
 
-    context = app_context(ctx)
-    now = context.now()
-    if target.strip().lower() == "next":
-        occurrence = _next_zoom(context, user, ics, now)
-    else:
-        occurrence = _request(context, target, user, ics, now)
     link = occurrence.invite_link
     if not link:
         where = f" (location: {visible(occurrence.location)})" if occurrence.location else ""
@@ -134,39 +141,3 @@ def _request(
             )
         occurrences = mine
     return next_occurrence(occurrences, now)
-
-
-def _next_zoom(
-    context: AppContext, users: list[str] | None, ics: str | None, now: datetime
-) -> Assignment:
-    from usked_cli.errors import InputError, NotFoundError
-
-    end = now + NEXT_WINDOW
-    if ics is not None:
-        if users:
-            raise InputError("--user and --ics are alternatives: --ics reads one feed")
-        found = feed_assignments(context, ics, now, end)
-    else:
-        from usked_cli.assignments import assignments_between
-
-        found = assignments_between(
-            context.workspace(),
-            now,
-            end,
-            users=users,
-            zoom_only=True,
-            default_tz=context.basics().timezone,
-        )
-    ahead = [a for a in found if a.zoom and a.invite_link and not a.all_day and a.end > now]
-    if not ahead:
-        from usked_cli.feeds.fetch import source_in_hint
-
-        whose = f" for {', '.join(users)}" if users else ""
-        if ics is None:
-            hint = "`usked sync` refreshes the feeds; `usked assignments list --to +30d` looks on"
-        else:
-            hint = f"`usked assignments list --ics {source_in_hint(ics)} --to +30d` looks on"
-        raise NotFoundError(
-            f"no Zoom assignment ahead in the next {NEXT_WINDOW.days} days{whose}", hint=hint
-        )
-    return min(ahead, key=lambda a: (a.start, a.request_id))

@@ -54,6 +54,12 @@ class OrgSettings(_Section):
     host_link_lead_minutes: int = Field(
         15, ge=0, le=1440, description="Minutes before the start when the host link is handed out."
     )
+    join_lead_minutes: int = Field(
+        5,
+        ge=0,
+        le=240,
+        description="Minutes before the start when `usked next --wait` opens the invite link.",
+    )
     host_name_template: str = Field(
         "{org} Host {letter}",
         description="Generic host-user name: {org}, {letter} (A..Z, AA..) or {n} / {n:02}.",
@@ -243,6 +249,10 @@ class Settings(BaseSettings):
     data_dir: Path = Field(
         default_factory=sources.default_data_dir, description="Workspace (SQLite) folder."
     )
+    me: str | None = Field(
+        None,
+        description="The user `today`, `next` and `join` show by default (a feed's user name).",
+    )
     org: OrgSettings = Field(default_factory=lambda: OrgSettings())
     zoom: ZoomSettings = Field(default_factory=lambda: ZoomSettings())
     feeds: FeedSettings = Field(
@@ -255,6 +265,18 @@ class Settings(BaseSettings):
     def _zone(cls, value: str) -> str:
         sources.parse_timezone(value)
         return value
+
+    @field_validator("me")
+    @classmethod
+    def _me(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        from usked_cli.errors import InputError
+
+        try:
+            return sources.check_user_name(value)
+        except InputError as exc:
+            raise ValueError(exc.message) from None
 
     @field_validator("data_dir")
     @classmethod

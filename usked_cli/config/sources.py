@@ -21,7 +21,6 @@ owner, so a `chmod` makes the listing path parse (and check) the file again.
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import os
 import stat
 import zoneinfo
@@ -271,7 +270,7 @@ def check_secret_file(path: Path, st: os.stat_result) -> None:
 
 
 def config_fingerprint(path: Path, environ: Mapping[str, str] | None = None) -> str:
-    """A digest of what the settings depend on: the file's identity, the USKED_ variables and
+    """A fingerprint of what the settings depend on: the file's identity, the USKED_ variables and
     what the defaults come from.
 
     Secret values are left out: a string secret cannot make the settings invalid, and its digest
@@ -280,27 +279,28 @@ def config_fingerprint(path: Path, environ: Mapping[str, str] | None = None) -> 
     from usked_cli import __version__
 
     environ = os.environ if environ is None else environ
-    digest = hashlib.sha256()
-    digest.update(f"{__version__}\0{path}\0".encode())
+    # Kept as the text itself, not a digest of it: it holds nothing secret, and hashlib alone
+    # would cost every listing 2 ms of OpenSSL loading (bench/startup.py).
+    parts = [__version__, str(path)]
     try:
         st = path.stat()
         # Mode and owner too: a file made group-writable must be checked again (read_toml).
-        digest.update(
-            f"{st.st_dev}:{st.st_ino}:{st.st_size}:{st.st_mtime_ns}:{st.st_mode}:{st.st_uid}".encode()
+        parts.append(
+            f"{st.st_dev}:{st.st_ino}:{st.st_size}:{st.st_mtime_ns}:{st.st_mode}:{st.st_uid}"
         )
     except OSError:
-        digest.update(b"absent")
+        parts.append("absent")
     secret_vars = {env_var_name(key).lower() for key in SECRET_KEYS}
     for key in sorted(environ):
         lowered = key.lower()
         if (
             lowered.startswith(ENV_PREFIX.lower()) and lowered not in secret_vars
         ) or key in _DEFAULTS_FROM_ENVIRONMENT:
-            digest.update(f"{key}={environ[key]}\0".encode())
+            parts.append(f"{key}={environ[key]}")
     # The default timezone follows the machine's zone.
     with contextlib.suppress(OSError):
-        digest.update(os.readlink("/etc/localtime").encode())
-    return digest.hexdigest()
+        parts.append(os.readlink("/etc/localtime"))
+    return "\0".join(parts)
 
 
 # Variables that defaults are derived from (the machine's zone, platformdirs' data dir).
@@ -315,6 +315,8 @@ class Basics:
     timezone_name: str
     data_dir: Path
     host_link_lead_minutes: int
+    join_lead_minutes: int = 5
+    me: str | None = None
 
     @property
     def timezone(self) -> zoneinfo.ZoneInfo:
@@ -323,9 +325,13 @@ class Basics:
 
 def snapshot_path(config_path: Path) -> Path:
     """Where the snapshot for this config file lives (a cache: safe to delete at any time)."""
+    import zlib
+
     from platformdirs import user_cache_dir
 
-    key = hashlib.sha256(str(config_path).encode()).hexdigest()[:16]
+    # A short name per config file; two paths that collide only share a slot (the fingerprint
+    # holds the path, so one never reads the other's values).
+    key = f"{zlib.crc32(str(config_path).encode()):08x}"
     return Path(user_cache_dir(APP_NAME)) / f"settings-{key}.json"
 
 
@@ -343,6 +349,8 @@ def load_basics(config_flag: Path | None = None, timezone_flag: str | None = Non
             "timezone": settings.timezone,
             "data_dir": str(settings.data_dir),
             "host_link_lead_minutes": settings.org.host_link_lead_minutes,
+            "join_lead_minutes": settings.org.join_lead_minutes,
+            "me": settings.me,
         }
         _write_snapshot(snapshot, fingerprint, values)
     timezone_name = str(values["timezone"])
@@ -357,6 +365,8 @@ def load_basics(config_flag: Path | None = None, timezone_flag: str | None = Non
         timezone_name=timezone_name,
         data_dir=Path(str(values["data_dir"])),
         host_link_lead_minutes=int(values["host_link_lead_minutes"]),
+        join_lead_minutes=int(values["join_lead_minutes"]),
+        me=None if values["me"] is None else str(values["me"]),
     )
 
 
@@ -370,7 +380,15 @@ def _read_snapshot(snapshot: Path, fingerprint: str) -> dict[str, Any] | None:
     if not isinstance(data, dict) or data.get("fingerprint") != fingerprint:
         return None
     values = data.get("values")
-    return values if isinstance(values, dict) else None
+    # A snapshot from before a setting was served here is stale too.
+    if not isinstance(values, dict) or not values.keys() >= _SNAPSHOT_KEYS:
+        return None
+    return values
+
+
+_SNAPSHOT_KEYS = frozenset(
+    {"timezone", "data_dir", "host_link_lead_minutes", "join_lead_minutes", "me"}
+)
 
 
 def _write_snapshot(snapshot: Path, fingerprint: str, values: Mapping[str, Any]) -> None:
@@ -379,7 +397,12 @@ def _write_snapshot(snapshot: Path, fingerprint: str, values: Mapping[str, Any])
     try:
         snapshot.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
         tmp = snapshot.with_name(f".{snapshot.name}.{os.getpid()}.tmp")
-        tmp.write_text(json.dumps({"fingerprint": fingerprint, "values": values}), encoding="utf-8")
+        text = json.dumps({"fingerprint": fingerprint, "values": values})
+        # Owner-only, as the folder: nothing secret is in it, but the environment it records is
+        # nobody else's business.
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as file:
+            file.write(text)
         os.replace(tmp, snapshot)
     except OSError:
         pass  # an unwritable cache only costs the full model again next time
