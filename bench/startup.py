@@ -12,8 +12,8 @@ slows down for a while slows both alike); times are medians over the runs.
 Issue 17: listing a week from the cache of a large legal feed costs what the 2,000 do (the
 week's 2,000 rows are the same; the other 98,000 assignments lie elsewhere in the 462-day
 horizon): budget 1.1x the small workspace's listing.
-Issue 15: `usked today` and `usked next` (every user: no `me`) against the listing, in the same
-turns: budget 1.0x (they read the same cache, and show less).
+Issue 15: `usked today`, `usked next` and `usked join next --print` (every user: no `me`)
+against the listing, in the same turns: budget 1.0x (they read the same cache, and show less).
 Issue 18: the listing's own work on top of the framework. The do-nothing app is generated from
 usked's command tree: the same groups and commands with the same parameters (names, types,
 defaults), every body empty, all in one file as a plain Typer app has them; `python app.py
@@ -292,6 +292,7 @@ def main() -> int:
                 ([sys.executable, str(noop), *LISTING], env),
                 ([str(usked), "today"], env),
                 ([str(usked), "next"], env),
+                ([str(usked), "join", "next", "--print"], env),
             ],
             args.runs,
         )
@@ -320,7 +321,7 @@ def main() -> int:
             f"(budget {FRAMEWORK_BUDGET}x) {verdict}"
         )
         failed = failed or ratio > FRAMEWORK_BUDGET
-        for name, index in (("today", 4), ("next", 5)):
+        for name, index in (("today", 4), ("next", 5), ("join next --print", 6)):
             ratio = times.ratio(index, to=2)
             verdict = "ok" if ratio <= DAY_BUDGET else "OVER BUDGET"
             print(

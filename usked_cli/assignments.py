@@ -9,11 +9,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from typing import TypeVar
 from zoneinfo import ZoneInfo
 
 from usked_cli.errors import NotFoundError
-from usked_cli.models import Assignment
+from usked_cli.models import Assignment, Shown
 from usked_cli.store import Workspace
+
+T = TypeVar("T", bound=Shown)
 
 
 def assignments_between(
@@ -26,6 +29,39 @@ def assignments_between(
     default_tz: ZoneInfo,
 ) -> list[Assignment]:
     """Cached assignments overlapping [start, end), sorted by start."""
+    found = workspace.assignments_between(start, end, users=users, zoom_only=zoom_only)
+    return _with_outside(workspace, found, start, end, users, zoom_only, default_tz)
+
+
+def listed_between(
+    workspace: Workspace,
+    start: datetime,
+    end: datetime,
+    *,
+    users: Sequence[str] | None = None,
+    zoom_only: bool = False,
+    default_tz: ZoneInfo,
+) -> list[Shown]:
+    """`assignments_between`, as much as a listing shows of each (ListedAssignment, or an
+    Assignment where a window beyond the horizon was expanded again)."""
+    found: list[Shown] = list(
+        workspace.listed_between(start, end, users=users, zoom_only=zoom_only)
+    )
+    return _with_outside(workspace, found, start, end, users, zoom_only, default_tz)
+
+
+def _with_outside(
+    workspace: Workspace,
+    found: list[T],
+    start: datetime,
+    end: datetime,
+    users: Sequence[str] | None,
+    zoom_only: bool,
+    default_tz: ZoneInfo,
+) -> list[T | Assignment]:
+    """`found` (a query of the stored rows), with the rows of users whose stored horizon does
+    not cover the window expanded again from their stored feeds; NotFoundError for a user
+    with no synced feed."""
     states = workspace.feed_states()
     if users:
         known = {state.user for state in states}
@@ -36,7 +72,6 @@ def assignments_between(
                 hint="`usked feeds list` shows the users; `usked sync USER` fetches a feed",
             )
         states = [state for state in states if state.user in users]
-    found = workspace.assignments_between(start, end, users=users, zoom_only=zoom_only)
     start_ts, end_ts = start.timestamp(), end.timestamp()
     outside = [
         state.user
@@ -46,8 +81,8 @@ def assignments_between(
         and (start_ts < state.horizon_start or end_ts > state.horizon_end)
     ]
     if not outside:
-        return found
-    kept = [a for a in found if a.user not in outside]
+        return list(found)
+    kept: list[T | Assignment] = [a for a in found if a.user not in outside]
     for user in outside:
         kept.extend(_expand_stored(workspace, user, start, end, default_tz, zoom_only))
     kept.sort(key=lambda a: (a.start, a.end, a.user, a.request_id))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import NamedTuple, Protocol
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,3 +53,45 @@ class Assignment:
     recurrence_id: str | None = None
     pwd: str | None = None  # the invite link's pwd= token, when it carries one
     dial_in: tuple[DialIn, ...] = ()  # the invitation's dial-in numbers, in its order (<= 10)
+
+
+class Shown(Protocol):
+    """What a listing shows of an assignment (the table and the piped lines): an Assignment,
+    or the lighter ListedAssignment a listing query returns."""
+
+    @property
+    def user(self) -> str: ...
+    @property
+    def request_id(self) -> str: ...
+    @property
+    def title(self) -> str: ...
+    @property
+    def start(self) -> datetime: ...
+    @property
+    def end(self) -> datetime: ...
+    @property
+    def all_day(self) -> bool: ...
+    @property
+    def location(self) -> str: ...
+    @property
+    def zoom(self) -> bool: ...
+    @property
+    def invite_link(self) -> str | None: ...
+    @property
+    def meeting_id(self) -> str | None: ...
+
+
+class ListedAssignment(NamedTuple):
+    """The fields of an Assignment that a listing shows, read without the rest (notes, dial-in
+    numbers): a listing makes thousands, and a tuple is made in a quarter of the time."""
+
+    user: str
+    request_id: str
+    title: str
+    start: datetime
+    end: datetime
+    all_day: bool
+    location: str
+    zoom: bool
+    invite_link: str | None
+    meeting_id: str | None

@@ -31,7 +31,7 @@ from typing import Any, Literal
 
 from usked_cli.errors import OperationalError, UskedError
 from usked_cli.feeds.window import window_days
-from usked_cli.models import Assignment, DialIn
+from usked_cli.models import Assignment, DialIn, ListedAssignment
 
 DB_NAME = "workspace.sqlite3"
 JOURNAL_NAME = "journal.sqlite3"
@@ -204,6 +204,10 @@ _ITEM_COLUMNS = (
 _ASSIGNMENT_COLUMNS = (
     'user, uid, recurrence_id, request_id, title, start, "end", start_ts, end_ts, all_day, '
     "location, zoom, invite_link, meeting_id, passcode, notes, pwd, dial_in"
+)
+# ListedAssignment's fields, in its order.
+_LISTED_COLUMNS = (
+    'user, request_id, title, start, "end", all_day, location, zoom, invite_link, meeting_id'
 )
 # Timed rows overlap the window's instants; all-day rows its dates, compared as the 'YYYY-MM-DD'
 # the stored ISO starts and ends begin with (usked_cli.feeds.window, the parser's rule). The
@@ -900,9 +904,39 @@ class Workspace(_SqliteFile):
         Timed ones overlap its instants (zero-length ones inside count); all-day ones meet its
         dates, those of `start` and `end` in the zone they are given in.
         """
+        rows = self._rows_between(_ASSIGNMENT_COLUMNS, start, end, users, zoom_only)
+        return [_assignment(row) for row in rows]
+
+    def listed_between(
+        self,
+        start: datetime,
+        end: datetime,
+        *,
+        users: Iterable[str] | None = None,
+        zoom_only: bool = False,
+    ) -> list[ListedAssignment]:
+        """`assignments_between`, only the fields a listing shows."""
+        rows = self._rows_between(_LISTED_COLUMNS, start, end, users, zoom_only)
+        iso = datetime.fromisoformat
+        return [
+            ListedAssignment(
+                user, request_id, title, iso(s), iso(e), all_day == 1, location, zoom == 1,
+                link, meeting_id,
+            )
+            for user, request_id, title, s, e, all_day, location, zoom, link, meeting_id in rows
+        ]  # fmt: skip
+
+    def _rows_between(
+        self,
+        columns: str,
+        start: datetime,
+        end: datetime,
+        users: Iterable[str] | None,
+        zoom_only: bool,
+    ) -> list[Any]:
         start_ts, end_ts = int(start.timestamp()), int(end.timestamp())
         first_day, last_day = window_days(start, end)
-        sql = f"SELECT {_ASSIGNMENT_COLUMNS} FROM assignment WHERE {_IN_WINDOW}"
+        sql = f"SELECT {columns} FROM assignment WHERE {_IN_WINDOW}"
         params: list[object] = [
             end_ts + _ALL_DAY_SLACK,
             start_ts - _ALL_DAY_SLACK,
@@ -922,7 +956,7 @@ class Workspace(_SqliteFile):
             sql += " AND zoom = 1"
         sql += " ORDER BY start_ts, end_ts, user, request_id"
         # fetchall: the failures are explained once per query, not once per row.
-        return [_assignment(row) for row in self.db.execute(sql, params).fetchall()]
+        return self.db.execute(sql, params).fetchall()
 
     def assignments_for_request(self, request_id: str) -> list[Assignment]:
         rows = self.db.execute(

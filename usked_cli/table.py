@@ -506,7 +506,7 @@ def _styled(text: str, codes: str) -> str:
     if not codes or not text.strip():
         return text
     stripped = text.rstrip(" ")
-    return f"\x1b[{codes}m{stripped}\x1b[0m" + text[len(stripped) :]
+    return f"\x1b[{codes}m{stripped}{_RESET}" + text[len(stripped) :]
 
 
 def _hyperlink(text: str, target: str) -> str:

@@ -39,7 +39,13 @@ def link(request_id: str) -> str:
 # --- feeds -----------------------------------------------------------------------------------
 
 
-def timed(request_id: str, start: datetime, minutes: int = 60, where: str | None = None) -> str:
+def timed(
+    request_id: str,
+    start: datetime,
+    minutes: int = 60,
+    where: str | None = None,
+    title: str | None = None,
+) -> str:
     """A VEVENT in UTC; a Zoom meeting (its link as the location) unless `where` is given."""
     end = start + timedelta(minutes=minutes)
     return _vevent(
@@ -47,6 +53,7 @@ def timed(request_id: str, start: datetime, minutes: int = 60, where: str | None
         f"DTSTART:{start.astimezone(UTC):%Y%m%dT%H%M%SZ}",
         f"DTEND:{end.astimezone(UTC):%Y%m%dT%H%M%SZ}",
         where if where is not None else link(request_id),
+        title,
     )
 
 
@@ -57,14 +64,14 @@ def all_day(request_id: str, day: date) -> str:
     )
 
 
-def _vevent(request_id: str, start: str, end: str, where: str) -> str:
+def _vevent(request_id: str, start: str, end: str, where: str, title: str | None = None) -> str:
     lines = [
         "BEGIN:VEVENT",
         f"UID:day-{request_id}@test",
         "DTSTAMP:20260101T000000Z",
         start,
         end,
-        f"SUMMARY:Request #{request_id} - Session {request_id}",
+        f"SUMMARY:Request #{request_id} - {title or f'Session {request_id}'}",
     ]
     if where:
         lines.append(f"LOCATION:{where}")
@@ -321,7 +328,7 @@ def test_late_assignment_is_today_and_tomorrows_early_one_is_not(
     assert states(run(["today", "--json"], now=at(23))) == [("555301", "next")]
     shown = run(["today"], now=at(23))
     row = row_of(shown.stdout, "555301")
-    assert "23:30-00:30 (ends Fri 04 Dec)" in row
+    assert "23:30-Fri 00:30" in row  # the end's day named: it is not today
     assert "next, in 30 min" in row
     assert "555302" not in shown.stdout
 
@@ -530,7 +537,8 @@ def test_several_feeds_and_no_me_is_everyone_grouped_by_user(
     maria_and_li: None, terminal: None
 ) -> None:
     now = at(10, 35)
-    assert users_of(run(["today", "--json"], now=now)) == ["li"] * 2 + ["maria"] * 4
+    # --json and piped lines keep start order, as `assignments list`; the table groups.
+    assert sorted(users_of(run(["today", "--json"], now=now))) == ["li"] * 2 + ["maria"] * 4
     shown = run(["today"], now=now)
     assert shown.exit_code == 0, shown.stderr
     lines = shown.stdout.splitlines()
@@ -703,7 +711,7 @@ def test_wait_sleeps_until_the_join_lead_then_prints(waiting: VirtualClock) -> N
     # The default lead is 5 minutes: from 09:30 to 09:55.
     assert sum(waiting.sleeps) == pytest.approx(25 * 60)
     # Piped stderr: a line a minute, not a live line.
-    assert "joining Request #555602 - Session 555602 at 09:55, in 25 min" in result.stderr
+    assert "joining at 09:55, in 25 min (Ctrl-C stops): 555602 Session 555602" in result.stderr
     assert "in 1 min (Ctrl-C stops)" in result.stderr
     assert "\r" not in result.stderr
 
@@ -725,9 +733,7 @@ def test_join_lead_setting_changes_the_wait(waiting: VirtualClock) -> None:
     assert "at 09:50, in 20 min" in result.stderr
 
 
-@pytest.mark.parametrize(
-    "now", [at(9, 55), at(9, 57), at(10, 10)], ids=["lead-starts", "inside-lead", "running"]
-)
+@pytest.mark.parametrize("now", [at(9, 55), at(9, 57)], ids=["lead-starts", "inside-lead"])
 def test_wait_inside_the_lead_window_joins_at_once(
     waiting: VirtualClock, opened: list[str], now: datetime
 ) -> None:
@@ -735,6 +741,15 @@ def test_wait_inside_the_lead_window_joins_at_once(
     assert result.exit_code == 0, result.stderr
     assert waiting.sleeps == []
     assert opened == [link("555602")]
+
+
+def test_wait_during_a_meeting_waits_for_the_next_one(waiting: VirtualClock) -> None:
+    # 10:10: 555602 runs (the one you are in, or `join next` opens it); --wait looks past it to
+    # Saturday's, which is more than 24 h away.
+    result = run(["next", "--wait", "--print"], now=at(10, 10), **waiting.seams())
+    assert result.exit_code == 4, result.stderr
+    assert "555603" in result.stderr
+    assert waiting.sleeps == []
 
 
 def test_wait_skips_a_meeting_that_is_not_on_zoom(waiting: VirtualClock) -> None:
@@ -806,3 +821,73 @@ def test_wait_looks_again_on_waking(tmp_path: Path) -> None:
     # Until 09:55 as first said, then on to 10:25.
     assert sum(clock.sleeps) == pytest.approx(55 * 60)
     assert "at 10:25, in 30 min" in result.stderr
+
+
+# --- review of issue 15 --------------------------------------------------------------------------
+
+
+def test_the_live_countdown_is_one_line_cut_to_the_terminal(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A long title would wrap, and `\r` goes back to the start of the last wrapped line only:
+    # the terminal would fill with copies. Each redraw fits the width instead.
+    long_title = "Spanish Interpreting - Medical Appointment at Springfield General Hospital"
+    path = write_feed(tmp_path / "maria.ics", timed("555701", at(10), title=long_title))
+    add_and_sync("maria", path, at(7))
+    monkeypatch.setenv("USKED_FORCE_TTY", "1")
+    monkeypatch.setenv("COLUMNS", "60")
+    clock = VirtualClock()
+    result = run(["next", "--wait", "--print"], now=at(9, 53), **clock.seams())
+    assert result.exit_code == 0, result.stderr
+    redraws = [part.removesuffix("\x1b[K") for part in result.stderr.split("\r") if part]
+    assert len(redraws) >= 2  # a live line: redrawn every second
+    assert all(len(text) <= 57 and "\n" not in text for text in redraws), redraws
+    assert redraws[0].startswith("joining at 09:55, in 2 min")
+    assert result.stderr.endswith("\r\x1b[K")  # cleared before the link is printed
+
+
+def test_a_wait_wakes_on_time_after_the_machine_slept(waiting: VirtualClock) -> None:
+    # The monotonic clock stops while the machine is suspended; the wall clock does not. After
+    # an hour asleep the meeting has started: the wait ends at the next tick, and joins it.
+    wall = [at(9, 0)]
+
+    async def sleep(seconds: float) -> None:
+        waiting.sleeps.append(seconds)
+        waiting.time += seconds
+        wall[0] = at(10, 1) if len(waiting.sleeps) == 1 else wall[0] + timedelta(seconds=seconds)
+
+    from typer.testing import CliRunner
+
+    from usked_cli.cli.app import app
+    from usked_cli.cli.context import AppContext
+
+    context = AppContext(monotonic=waiting.monotonic, sleep=sleep)
+    context.now = lambda: wall[0]
+    result = CliRunner().invoke(app, ["next", "--wait", "--print"], obj=context)
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout == link("555602") + "\n"
+    assert len(waiting.sleeps) == 1  # woke past the join time: no second sleep
+
+
+def test_ends_in_counts_real_time_for_a_feed_in_the_display_zone(
+    tmp_path: Path, terminal: None
+) -> None:
+    # Read with --ics, the event keeps the feed's own zone object, the display zone: two times
+    # of one zone subtract as wall times, 02:30 CST - 01:30 CDT = 1 h. Two hours pass in fact.
+    event = "\r\n".join(
+        [
+            "BEGIN:VEVENT",
+            "UID:day-555801@test",
+            "DTSTAMP:20260101T000000Z",
+            "DTSTART;TZID=America/Chicago:20261101T003000",
+            "DTEND;TZID=America/Chicago:20261101T023000",
+            "SUMMARY:Request #555801 - Across the change",
+            f"LOCATION:{link('555801')}",
+            "END:VEVENT",
+        ]
+    )
+    path = write_feed(tmp_path / "maria.ics", event)
+    shown = run(["today", "--ics", str(path)], now=datetime(2026, 11, 1, 6, 30, tzinfo=UTC))
+    assert shown.exit_code == 0, shown.stderr
+    assert "now, ends in 2 h" in row_of(shown.stdout, "555801")
+    assert shown.stdout.splitlines()[-1].endswith("1 running (ends in 2 h)")

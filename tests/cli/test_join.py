@@ -314,3 +314,41 @@ def test_installed_script_without_a_browser_prints_the_link_and_exits_1(tmp_path
     assert result.stdout == LINK_104233 + "\n"
     assert result.stderr.startswith("error: no web browser could be started")
     assert "Traceback" not in result.stderr
+
+
+# --- review of issue 15 --------------------------------------------------------------------------
+
+
+def test_a_personal_room_link_counts_as_a_link(tmp_path: Path, opened: list[str]) -> None:
+    # Personal Meeting Room links (/my/NAME) carry no meeting id; they are still a way in.
+    room = "https://acme.zoom.us/my/ana.interpreter"
+    path = feed(tmp_path, ("555010", "20261127T160000Z", "20261127T170000Z", room))
+    result = run(["join", "555010", "--ics", str(path)], now=NOW)
+    assert (result.exit_code, result.stdout) == (0, room + "\n")
+    assert opened == [room]
+    following = run(["join", "next", "--ics", str(path), "--print"], now=NOW)
+    assert (following.exit_code, following.stdout) == (0, room + "\n")
+
+
+def test_ctrl_c_at_the_question_is_an_interruption(
+    synced: None, opened: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import typer
+
+    monkeypatch.setattr("usked_cli.cli.join._interactive", lambda context: True)
+
+    def interrupted(*args: object, **kwargs: object) -> bool:
+        raise typer.Abort()  # what click's prompt raises on Ctrl-C and Ctrl-D
+
+    monkeypatch.setattr(typer, "confirm", interrupted)
+    early = datetime(2026, 11, 30, 14, 0, tzinfo=UTC)
+    result = run(["join", "104233"], now=early)
+    assert result.exit_code == 130
+    assert opened == []
+    assert LINK_104233 not in result.stdout
+
+
+def test_all_goes_with_next_only(synced: None) -> None:
+    result = run(["join", "104233", "--all", "--print"], now=NOW)
+    assert result.exit_code == 2
+    assert "--all goes with `next`" in result.stderr

@@ -91,7 +91,7 @@ def rendered(
 ) -> str:
     """What `render_assignments` writes for these assignments."""
     context = listing.AppContext()
-    context._basics = Basics(Path("config.toml"), str(tz), Path("data"), 15)
+    context._basics = Basics(Path("config.toml"), str(tz), Path("data"), 15, 5, None)
     written = io.StringIO()
     with monkeypatch.context() as patch:
         patch.setenv("USKED_FORCE_TTY", "1" if tty else "0")

@@ -26,7 +26,7 @@ from usked_cli.cli.options import CsvOpt, IcsOpt, JsonOpt, one_format
 from usked_cli.render import Column, iso
 
 if TYPE_CHECKING:
-    from usked_cli.models import Assignment
+    from usked_cli.models import Assignment, Shown
 
 app = typer.Typer(
     cls=HelpGroup,
@@ -76,7 +76,7 @@ def assignment_record(a: Assignment, tz: ZoneInfo, lead_minutes: int) -> dict[st
     }
 
 
-def _where(a: Assignment) -> str:
+def where_shown(a: Shown) -> str:
     # As the uSked portal shows it: the invite link in place of the location for Zoom meetings.
     return a.invite_link or a.location or ""
 
@@ -114,26 +114,26 @@ _TTY_COLUMNS = [
 
 
 def _time_range(record: dict[str, Any], tz: ZoneInfo) -> str:
-    """A record's times as `_clock_range` shows them (in `tz`: its zones' names)."""
+    """A record's times as `clock_range` shows them (in `tz`: its zones' names)."""
     if record["all_day"]:
         return "all day"
     start, end = datetime.fromisoformat(record["start"]), datetime.fromisoformat(record["end"])
-    return _clock_range(start.astimezone(tz), end.astimezone(tz))
+    return clock_range(start.astimezone(tz), end.astimezone(tz))
 
 
 def _record_end(record: dict[str, Any], tz: ZoneInfo) -> datetime:
     return datetime.fromisoformat(record["end"]).astimezone(tz)
 
 
-def _zoned_range(start: datetime, end: datetime) -> str:
-    """`_clock_range` with the zone said once: `09:00-10:00 CST` (both named when they differ)."""
-    text = _clock_range(start, end)
+def zoned_range(start: datetime, end: datetime) -> str:
+    """`clock_range` with the zone said once: `09:00-10:00 CST` (both named when they differ)."""
+    text = clock_range(start, end)
     if start.utcoffset() == end.utcoffset() and start.tzname():
         text += f" {start.tzname()}"
     return text
 
 
-def _clock_range(start: datetime, end: datetime) -> str:
+def clock_range(start: datetime, end: datetime) -> str:
     """`09:00-10:30`; with the end's day when that is another: `22:00-02:00 (ends Sat 05 Dec)`;
     with each zone when the clocks change in between: `01:45 CDT-01:05 CST`."""
     text = f"{start.hour:02}:{start.minute:02}-{end.hour:02}:{end.minute:02}"  # %H:%M-%H:%M
@@ -193,7 +193,7 @@ class _Moments:
         self._zoned: dict[object, tuple[datetime, str]] = {}
         self._opens: dict[int, tuple[datetime, str]] = {}  # by the zoned start's identity
 
-    def of(self, a: Assignment) -> tuple[datetime, datetime, datetime | None]:
+    def of(self, a: Shown) -> tuple[datetime, datetime, datetime | None]:
         """(start, end, when the host link opens or None), as `assignment_record` has them;
         the same object for the same instant."""
         if a.all_day:
@@ -202,7 +202,7 @@ class _Moments:
         end = self._in_zone(a.end)[0]
         return start, end, self._opening(start)[0] if a.meeting_id else None
 
-    def texts(self, a: Assignment) -> tuple[str, str, str]:
+    def texts(self, a: Shown) -> tuple[str, str, str]:
         """`of(a)` in ISO 8601, "" for no opening: the record's start, end, host_link_opens."""
         if a.all_day:
             return a.start.isoformat(), a.end.isoformat(), ""
@@ -230,18 +230,18 @@ class _Moments:
         return found
 
 
-def _plain_cells(assignments: Sequence[Assignment], moments: _Moments) -> list[tuple[str, ...]]:
+def _plain_cells(assignments: Sequence[Shown], moments: _Moments) -> list[tuple[str, ...]]:
     """Piped: the cells of `_PLAIN_COLUMNS`, as `Output.tsv` makes them from the records."""
     rows: list[tuple[str, ...]] = []
     for a in assignments:
         start, end, opens = moments.texts(a)
         zoom = "yes" if a.zoom else "no"
-        rows.append((start, end, a.user, a.request_id, zoom, a.title, _where(a), opens))
+        rows.append((start, end, a.user, a.request_id, zoom, a.title, where_shown(a), opens))
     return rows
 
 
 def _tty_rows(
-    assignments: Sequence[Assignment], moments: _Moments
+    assignments: Sequence[Shown], moments: _Moments
 ) -> tuple[list[dict[str, Any]], list[datetime]]:
     """Grouped by day: each day's first row carries the day's heading. Also the timed rows'
     starts, each instant once (for the zone in the Time header)."""
@@ -258,7 +258,7 @@ def _tty_rows(
             starts[id(start)] = start
             found = clock.get((id(start), id(end)))
             if found is None:
-                found = clock[id(start), id(end)] = _clock_range(start, end)
+                found = clock[id(start), id(end)] = clock_range(start, end)
             time = found
         rows.append(
             {
@@ -268,7 +268,7 @@ def _tty_rows(
                 "request_id": a.request_id,
                 "short_title": short_title(a.title, a.request_id),
                 "user": a.user,
-                "where": _where(a),
+                "where": where_shown(a),
                 "host_link": "" if opens is None else f"from {opens.hour:02}:{opens.minute:02}",
             }
         )
@@ -279,20 +279,25 @@ def _tty_rows(
 def render_assignments(
     context: AppContext, assignments: Sequence[Assignment], *, as_json: bool, as_csv: bool
 ) -> None:
+    """The records (--json, --csv), else the table or the piped lines."""
+    if not (as_json or as_csv):
+        render_listing(context, assignments)
+        return
+    basics = context.basics()
+    records = [
+        assignment_record(a, basics.timezone, basics.host_link_lead_minutes) for a in assignments
+    ]
+    if as_json:
+        context.out.json(records)
+    else:
+        context.out.csv(_CSV_COLUMNS, records)
+
+
+def render_listing(context: AppContext, assignments: Sequence[Shown]) -> None:
+    """The table on a terminal, else the piped lines: a few of the records' fields, made
+    directly, each instant converted once (the same text as the records would give)."""
     basics = context.basics()
     out = context.out
-    if as_json or as_csv:
-        records = [
-            assignment_record(a, basics.timezone, basics.host_link_lead_minutes)
-            for a in assignments
-        ]
-        if as_json:
-            out.json(records)
-        else:
-            out.csv(_CSV_COLUMNS, records)
-        return
-    # The table and the piped lines show a few of the record's fields: those are made directly,
-    # the zone conversions once per instant (the same text as the records would give).
     moments = _Moments(basics.timezone, basics.host_link_lead_minutes)
     if not out.is_tty:
         out.tsv_cells(_plain_cells(assignments, moments))
@@ -405,30 +410,40 @@ def list_cmd(
     context = app_context(ctx)
     one_format(json_output, csv_output)
     start, end = _window(context, start_text, end_text)
+    whole = json_output or csv_output  # the whole records; else what the table shows
+    records: list[Assignment] = []
+    shown: Sequence[Shown]
     if ics is not None:
         if user:
             raise InputError("--user and --ics are alternatives: --ics lists one feed")
-        found = [a for a in feed_assignments(context, ics, start, end) if a.zoom or not zoom_only]
+        found = feed_assignments(context, ics, start, end)
+        records = [a for a in found if a.zoom or not zoom_only]
+        shown = records
     else:
-        from usked_cli.assignments import assignments_between
+        from usked_cli.assignments import assignments_between, listed_between
 
-        found = assignments_between(
-            context.workspace(),
-            start,
-            end,
-            users=user,
-            zoom_only=zoom_only,
-            default_tz=context.basics().timezone,
-        )
-        if not found and not context.workspace().feed_states():
+        workspace, tz = context.workspace(), context.basics().timezone
+        if whole:
+            records = assignments_between(
+                workspace, start, end, users=user, zoom_only=zoom_only, default_tz=tz
+            )
+            shown = records
+        else:
+            shown = listed_between(
+                workspace, start, end, users=user, zoom_only=zoom_only, default_tz=tz
+            )
+        if not shown and not workspace.feed_states():
             context.out.note(
                 "no synced feeds yet: `usked feeds add USER SOURCE`, then `usked sync`"
             )
-    if not found:
+    if not shown:
         # A note, on stderr only: stdout stays valid (empty, or `[]` with --json).
-        shown = f"{start:%a %d %b %Y %H:%M} to {end:%a %d %b %Y %H:%M}"
-        context.out.note(f"no {'Zoom ' if zoom_only else ''}assignments from {shown}")
-    render_assignments(context, found, as_json=json_output, as_csv=csv_output)
+        window = f"{start:%a %d %b %Y %H:%M} to {end:%a %d %b %Y %H:%M}"
+        context.out.note(f"no {'Zoom ' if zoom_only else ''}assignments from {window}")
+    if whole:
+        render_assignments(context, records, as_json=json_output, as_csv=csv_output)
+    else:
+        render_listing(context, shown)
 
 
 def feed_assignments(
@@ -655,7 +670,7 @@ def _show_block(
     elif report["location"]:
         rows.append(("Where", report["location"]))
     if report["zoom"]:
-        rows.append(("Passcode", report["passcode"] or "(none in the notes; the link carries it)"))
+        rows.append(("Passcode", report["passcode"] or no_passcode(report["invite_link"])))
     for index, dial in enumerate(report["dial_in"][:4]):
         rows.append(
             ("Dial in" if index == 0 else "", f"{dial['number']}  {dial['country']}".rstrip())
@@ -712,6 +727,13 @@ def _show_block(
             out.line(f"  {visible(line)}")
 
 
+def no_passcode(invite_link: str | None) -> str:
+    """What stands for a passcode the notes do not give: the link may carry one (pwd=)."""
+    if invite_link and "pwd=" in invite_link:
+        return "(none in the notes; the link carries it)"
+    return "(none in the notes)"
+
+
 def _spaced_id(meeting_id: str) -> str:
     """855 1234 5678, as Zoom writes meeting ids for people."""
     if len(meeting_id) == 11:
@@ -730,7 +752,7 @@ def _when_text(record: dict[str, Any], tz: ZoneInfo) -> str:
         if end.date() > start.date():
             return f"{start:%a %d %b %Y} to {end:%a %d %b %Y}, all day"
         return f"{start:%a %d %b %Y}, all day"
-    return f"{start:%a %d %b %Y}, {_zoned_range(start.astimezone(tz), _record_end(record, tz))}"
+    return f"{start:%a %d %b %Y}, {zoned_range(start.astimezone(tz), _record_end(record, tz))}"
 
 
 _INVITE_HELP = """\

@@ -8,7 +8,7 @@ pydantic-settings (the `me` setting comes with the settings snapshot).
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
@@ -25,6 +25,7 @@ if TYPE_CHECKING:
 NEXT_WINDOW = timedelta(days=14)
 #: The longest `next --wait` waits.
 MAX_WAIT = timedelta(hours=24)
+_MAX_WAIT_HOURS = int(MAX_WAIT.total_seconds() // 3600)
 
 UsersOpt = Annotated[
     list[str] | None,
@@ -42,19 +43,18 @@ AllOpt = Annotated[
 
 _WHOSE = """\
 Whose: --user USER (repeatable), else every synced user with --all, else the user the `me`
-setting names (`usked config set me maria`, or $USKED_ME), else every synced user, grouped by
-user."""
+setting names (`usked config set me maria`, or $USKED_ME), else every synced user."""
 
 _TODAY_HELP = f"""\
 Today's assignments in the display timezone: ended ones dimmed, the running one marked `now`,
 the next marked `next` with how long until it starts; a summary line under the table.
 
-{_WHOSE}
+{_WHOSE} On a terminal, several users' days are grouped by user.
 
 Reads the local cache filled by `usked sync` (no network). Piped: tab-separated lines as
-`usked assignments list` prints them (start, end, user, request_id, zoom, title, where,
-host_link_opens). --json: an array of `assignments list --json` records, each with its `state`
-(ended, now, next, later, all-day); `[]` on a free day.
+`usked assignments list` prints them, in start order (start, end, user, request_id, zoom,
+title, where, host_link_opens). --json: an array of `assignments list --json` records, each
+with its `state` (ended, now, next, later, all-day); `[]` on a free day.
 
 Examples:
 
@@ -73,15 +73,17 @@ are never `next`.
 
 {_WHOSE}
 
---wait sleeps until the next Zoom assignment's start minus `org.join_lead_minutes` (default 5),
-with a countdown on a terminal, then opens its invite link as `usked join next` does (--print:
-only print it). It waits up to {MAX_WAIT.seconds // 3600 + MAX_WAIT.days * 24} h.
+--wait sleeps until the next Zoom assignment that has not started (a running one is the one
+you are in, or `usked join next` opens it) is `org.join_lead_minutes` (default 5) from its
+start, with a countdown on a terminal, then opens its invite link as `usked join next` does
+(--print: only print it). It waits up to {_MAX_WAIT_HOURS} h, and looks again on waking (a sync
+meanwhile may have moved the meeting).
 
 Piped: `field<TAB>value` lines. --json: one object (the `assignments list --json` record, with
 `running` and `starts_in_seconds`: negative once started).
 
 Exit codes: 3 nothing ahead in the next {NEXT_WINDOW.days} days (said on stderr; stdout empty);
-130 Ctrl-C while waiting.
+4 --wait and the meeting more than {_MAX_WAIT_HOURS} h away; 130 Ctrl-C while waiting.
 
 Examples:
 
@@ -186,8 +188,6 @@ def today_cmd(
     now = context.now().astimezone(tz)
     start, end = day_span(now.date(), tz)
     found = gather(context, users, ics, start, end)
-    if len({a.user for a in found}) > 1:
-        found.sort(key=lambda a: a.user)  # grouped by user; stable: each day stays in order
     states = day_states(found, now)
     out = context.out
     if not found:
@@ -217,19 +217,22 @@ def _day_records(
 def _day_table(
     context: AppContext, found: list[Assignment], states: list[DayState], now: datetime
 ) -> None:
-    from usked_cli.cli.assignments import _clock_range, _where, short_title
+    from usked_cli.cli.assignments import short_title, where_shown
     from usked_cli.render import Column, zone_header
     from usked_cli.rules.day import DayState, day_summary, relative_start
 
     tz = context.basics().timezone
     several = len({a.user for a in found}) > 1
+    pairs = list(zip(found, states, strict=True))
+    if several:
+        pairs.sort(key=lambda pair: pair[0].user)  # grouped by user; each day stays in order
     rows: list[dict[str, Any]] = []
     previous_user = None
-    for a, state in zip(found, states, strict=True):
+    for a, state in pairs:
         if a.all_day:
             time = "all day"
         else:
-            time = _clock_range(a.start.astimezone(tz), a.end.astimezone(tz))
+            time = _day_range(a.start.astimezone(tz), a.end.astimezone(tz), now.date())
         if state is DayState.NEXT:
             marker = f"next, {relative_start(a.start, now)}"
         elif state is DayState.NOW:
@@ -246,14 +249,15 @@ def _day_table(
                 "zoom_marker": "Zoom" if a.zoom else "",
                 "request_id": a.request_id,
                 "short_title": short_title(a.title, a.request_id),
-                "where": _where(a),
+                "where": where_shown(a),
             }
         )
         previous_user = a.user
     timed = [a.start for a in found if not a.all_day]
     columns = [
         Column("time", zone_header("Time", timed, tz), kind="id"),
-        Column("state", "", style="bold", kind="id"),
+        # Text: on a narrow terminal "next, in 25 min" wraps rather than widen the table.
+        Column("state", "", style="bold", min_width=5),
         Column("zoom_marker", "", style="bold blue", kind="id"),
         Column("request_id", "Request", style="cyan", kind="id"),
         Column("short_title", "Title", min_width=12),
@@ -266,16 +270,35 @@ def _day_table(
         rows,
         title=f"Today, {now:%a %d %b %Y}{whose_day}",
         group_key="user" if several else None,
-        row_styles=["dim" if s is DayState.ENDED else None for s in states],
+        row_styles=["dim" if state is DayState.ENDED else None for _, state in pairs],
     )
     out.line("")
     out.line(day_summary(found, states, now))
 
 
 def _ends_in(a: Assignment, now: datetime) -> str:
+    from datetime import UTC
+
     from usked_cli.rules.day import until
 
-    return until(a.end - now)
+    # In UTC: two times of one zone subtract as wall times (an hour off across a clock change).
+    return until(a.end.astimezone(UTC) - now.astimezone(UTC))
+
+
+def _day_range(start: datetime, end: datetime, day: date) -> str:
+    """`09:00-10:00`; an end or start on another day says which: `23:30-Fri 00:30`,
+    `Wed 23:42-00:12`; each zone named when the clocks change in between."""
+    from usked_cli.cli.assignments import clock_range
+
+    if start.date() == day and end.date() == day:
+        return clock_range(start, end)
+    shift = start.utcoffset() != end.utcoffset()
+
+    def one(moment: datetime) -> str:
+        text = f"{moment:%H:%M}" + (f" {moment:%Z}" if shift else "")
+        return text if moment.date() == day else f"{moment:%a} {text}"
+
+    return f"{one(start)}-{one(end)}"
 
 
 # --- next ----------------------------------------------------------------------------------------
@@ -330,15 +353,19 @@ def next_assignment(
     now: datetime,
     *,
     zoom_only: bool = False,
+    starting_after: datetime | None = None,
 ) -> Assignment:
     """The next assignment that has not ended (a running one counts) within NEXT_WINDOW;
-    NotFoundError (exit 3) when there is none. `zoom_only`: a Zoom meeting with an invite link."""
+    NotFoundError (exit 3) when there is none. `zoom_only`: a Zoom meeting with an invite link;
+    `starting_after`: only one that starts after that moment."""
     from usked_cli.errors import NotFoundError
     from usked_cli.rules.day import next_up
 
     found = gather(context, users, ics, now, now + NEXT_WINDOW, zoom_only=zoom_only)
     if zoom_only:
-        found = [a for a in found if a.zoom and a.invite_link]
+        found = [a for a in found if a.invite_link]  # a Zoom location with no link: no way in
+    if starting_after is not None:
+        found = [a for a in found if a.start > starting_after]
     upcoming = next_up(found, now)
     if upcoming is None:
         _no_feeds_note(context, ics)
@@ -392,7 +419,7 @@ def _next_plain(context: AppContext, report: dict[str, Any]) -> None:
 
 def _next_block(context: AppContext, a: Assignment, report: dict[str, Any], now: datetime) -> None:
     """On a terminal: the assignment as a person reads it."""
-    from usked_cli.cli.assignments import _zoned_range, short_title
+    from usked_cli.cli.assignments import no_passcode, short_title, zoned_range
     from usked_cli.safe import visible
 
     tz = context.basics().timezone
@@ -403,11 +430,11 @@ def _next_block(context: AppContext, a: Assignment, report: dict[str, Any], now:
         visible(f"request {a.request_id} · {a.user}" + (" · Zoom" if a.zoom else "")),
         "",
     ]
-    when = f"{start:%a %d %b %Y}, {_zoned_range(start, end)}"
+    when = f"{start:%a %d %b %Y}, {zoned_range(start, end)}"
     rows = [("When", f"{when} ({report['starts']})")]
     if a.invite_link:
         rows.append(("Join", a.invite_link))
-        rows.append(("Passcode", a.passcode or "(none in the notes; the link carries it)"))
+        rows.append(("Passcode", a.passcode or no_passcode(a.invite_link)))
         if a.location and a.location != a.invite_link:
             rows.append(("Where", a.location))
     elif a.location:
@@ -429,6 +456,7 @@ def _wait_and_join(
 ) -> None:
     """Sleep until the next Zoom assignment's start minus the join lead, then join it. The
     next one is looked up again on waking (a sync meanwhile may have moved or cancelled it)."""
+    from usked_cli.cli.assignments import short_title
     from usked_cli.cli.join import join_occurrence
     from usked_cli.cli.waiting import Elapsed, countdown
     from usked_cli.errors import PolicyRefusal
@@ -436,12 +464,17 @@ def _wait_and_join(
 
     lead = timedelta(minutes=context.basics().join_lead_minutes)
     tz = context.basics().timezone
-    clock = Elapsed(context, context.now())
+    began = context.now()
+    clock = Elapsed(context, began)
 
     async def main() -> Assignment:
         while True:
             now = clock.now()
-            upcoming = next_assignment(context, users, ics, now, zoom_only=True)
+            # Not one running when the wait began (the one you are in), but the one waited for
+            # even if it has started meanwhile (a machine suspended past its start).
+            upcoming = next_assignment(
+                context, users, ics, now, zoom_only=True, starting_after=began
+            )
             join_at = upcoming.start - lead
             if join_at <= now:
                 return upcoming
@@ -449,16 +482,14 @@ def _wait_and_join(
                 raise PolicyRefusal(
                     f"the next Zoom assignment (request {upcoming.request_id}) starts "
                     f"{relative_start(upcoming.start, now)}; --wait waits up to "
-                    f"{MAX_WAIT.days * 24 + MAX_WAIT.seconds // 3600} h",
+                    f"{_MAX_WAIT_HOURS} h",
                     hint=f"`usked join {upcoming.request_id}` opens it now",
                 )
-            title = upcoming.title
+            what = f"{upcoming.request_id} {short_title(upcoming.title, upcoming.request_id)}"
             said_at = join_at.astimezone(tz)
 
-            def say(wait: str, title: str = title, at: datetime = said_at) -> str:
-                from usked_cli.safe import visible
-
-                return f"joining {visible(title)} at {at:%H:%M}, in {wait} (Ctrl-C stops)"
+            def say(wait: str, what: str = what, at: datetime = said_at) -> str:
+                return f"joining at {at:%H:%M}, in {wait} (Ctrl-C stops): {what}"
 
             await countdown(context, clock, join_at, say)
 

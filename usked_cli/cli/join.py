@@ -73,10 +73,10 @@ def join_cmd(
             context, whose(context, user, every_user, ics), ics, now, zoom_only=True
         )
     else:
-        if every_user and user:
+        if every_user:
             from usked_cli.errors import InputError
 
-            raise InputError("--user and --all are alternatives")
+            raise InputError("--all goes with `next`: a request id names one request already")
         occurrence = _request(context, target, user, ics, now)
     join_occurrence(context, occurrence, now, print_only=print_only, yes=yes)
 
@@ -103,9 +103,14 @@ def join_occurrence(
     early = occurrence.start - now
     if not print_only and not yes and early > EARLY_JOIN and _interactive(context):
         title = visible(occurrence.title)
-        if not typer.confirm(
-            f"{title} starts in {format_wait(early)}; open it now?", default=True, err=True
-        ):
+        try:
+            asked = typer.confirm(
+                f"{title} starts in {format_wait(early)}; open it now?", default=True, err=True
+            )
+        except typer.Abort:  # Ctrl-C or Ctrl-D at the question: interrupted, not failed
+            out.stderr.write("\n")
+            raise KeyboardInterrupt from None
+        if not asked:
             out.note("not opened")
             return
     out.line(link)

@@ -315,8 +315,8 @@ class Basics:
     timezone_name: str
     data_dir: Path
     host_link_lead_minutes: int
-    join_lead_minutes: int = 5
-    me: str | None = None
+    join_lead_minutes: int
+    me: str | None
 
     @property
     def timezone(self) -> zoneinfo.ZoneInfo:
@@ -370,6 +370,12 @@ def load_basics(config_flag: Path | None = None, timezone_flag: str | None = Non
     )
 
 
+# What a snapshot holds: one written before a key was added here is stale.
+_SNAPSHOT_KEYS = frozenset(
+    {"timezone", "data_dir", "host_link_lead_minutes", "join_lead_minutes", "me"}
+)
+
+
 def _read_snapshot(snapshot: Path, fingerprint: str) -> dict[str, Any] | None:
     import json
 
@@ -380,15 +386,9 @@ def _read_snapshot(snapshot: Path, fingerprint: str) -> dict[str, Any] | None:
     if not isinstance(data, dict) or data.get("fingerprint") != fingerprint:
         return None
     values = data.get("values")
-    # A snapshot from before a setting was served here is stale too.
     if not isinstance(values, dict) or not values.keys() >= _SNAPSHOT_KEYS:
         return None
     return values
-
-
-_SNAPSHOT_KEYS = frozenset(
-    {"timezone", "data_dir", "host_link_lead_minutes", "join_lead_minutes", "me"}
-)
 
 
 def _write_snapshot(snapshot: Path, fingerprint: str, values: Mapping[str, Any]) -> None:
