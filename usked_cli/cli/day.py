@@ -8,6 +8,8 @@ pydantic-settings (the `me` setting comes with the settings snapshot).
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -18,7 +20,7 @@ from usked_cli.cli.context import AppContext, app_context
 from usked_cli.cli.options import CsvOpt, IcsOpt, JsonOpt, one_format
 
 if TYPE_CHECKING:
-    from usked_cli.models import Assignment
+    from usked_cli.models import Assignment, Shown
     from usked_cli.rules.day import DayState
 
 #: How far ahead `next` (and `join next`) look.
@@ -134,23 +136,61 @@ def gather(
     """The assignments of `users` (None: everyone) in [start, end), by start: from the
     workspace, or from the one feed --ics names."""
     if ics is not None:
-        from usked_cli.cli.assignments import feed_assignments
-
-        found = feed_assignments(context, ics, start, end)
-        return [a for a in found if a.zoom or not zoom_only]
+        return _from_feed(context, ics, start, end, zoom_only)
     from usked_cli.assignments import assignments_between
-    from usked_cli.errors import NotFoundError
 
-    workspace = context.workspace()
-    try:
+    with _me_explained(context, users):
         return assignments_between(
-            workspace,
+            context.workspace(),
             start,
             end,
             users=users,
             zoom_only=zoom_only,
             default_tz=context.basics().timezone,
         )
+
+
+def _shown_between(
+    context: AppContext,
+    users: list[str] | None,
+    ics: str | None,
+    start: datetime,
+    end: datetime,
+    *,
+    zoom_only: bool = False,
+) -> Sequence[Shown]:
+    """`gather`, as much as a listing shows of each (usked_cli.models.ListedAssignment)."""
+    if ics is not None:
+        return _from_feed(context, ics, start, end, zoom_only)
+    from usked_cli.assignments import listed_between
+
+    with _me_explained(context, users):
+        return listed_between(
+            context.workspace(),
+            start,
+            end,
+            users=users,
+            zoom_only=zoom_only,
+            default_tz=context.basics().timezone,
+        )
+
+
+def _from_feed(
+    context: AppContext, ics: str, start: datetime, end: datetime, zoom_only: bool
+) -> list[Assignment]:
+    from usked_cli.cli.assignments import feed_assignments
+
+    found = feed_assignments(context, ics, start, end)
+    return [a for a in found if a.zoom or not zoom_only]
+
+
+@contextmanager
+def _me_explained(context: AppContext, users: list[str] | None) -> Iterator[None]:
+    """A user without a synced feed, named by the `me` setting: say so, and how to fix it."""
+    from usked_cli.errors import NotFoundError
+
+    try:
+        yield
     except NotFoundError as exc:
         me = context.basics().me
         if me is not None and users == [me]:
@@ -160,6 +200,24 @@ def gather(
                 "`usked config set me USER` names another user; --all shows everyone"
             )
         raise
+
+
+def _whole(context: AppContext, shown: Shown) -> Assignment:
+    """The whole Assignment a listed one stands for (notes, passcode, dial-in numbers)."""
+    from usked_cli.models import Assignment
+
+    if isinstance(shown, Assignment):
+        return shown
+    # A one-second window at its start finds it (a zero-length one too).
+    for a in context.workspace().assignments_between(
+        shown.start, shown.start + timedelta(seconds=1), users=[shown.user]
+    ):
+        if (a.request_id, a.start, a.end) == (shown.request_id, shown.start, shown.end):
+            return a
+    from usked_cli.errors import OperationalError
+
+    # Only if another sync replaced the row between the two reads.
+    raise OperationalError("the workspace changed while it was read (a sync?); try again")
 
 
 def _no_feeds_note(context: AppContext, ics: str | None) -> None:
@@ -361,7 +419,8 @@ def next_assignment(
     from usked_cli.errors import NotFoundError
     from usked_cli.rules.day import next_up
 
-    found = gather(context, users, ics, now, now + NEXT_WINDOW, zoom_only=zoom_only)
+    # Each of the next 14 days' assignments as a listing has it; the one picked, whole.
+    found = _shown_between(context, users, ics, now, now + NEXT_WINDOW, zoom_only=zoom_only)
     if zoom_only:
         found = [a for a in found if a.invite_link]  # a Zoom location with no link: no way in
     if starting_after is not None:
@@ -378,7 +437,7 @@ def next_assignment(
 
             hint = f"`usked assignments list --ics {source_in_hint(ics)} --to +30d` looks on"
         raise NotFoundError(f"no {what} ahead in the next {NEXT_WINDOW.days} days{whom}", hint=hint)
-    return upcoming
+    return _whole(context, upcoming)
 
 
 def _next_report(context: AppContext, a: Assignment, now: datetime) -> dict[str, Any]:

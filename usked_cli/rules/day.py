@@ -21,10 +21,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from enum import StrEnum
-from typing import TYPE_CHECKING
+from typing import TypeVar
 
-if TYPE_CHECKING:
-    from usked_cli.models import Assignment
+from usked_cli.models import Shown
+
+S = TypeVar("S", bound=Shown)
 
 __all__ = [
     "DayState",
@@ -57,11 +58,11 @@ def day_span(day: date, tz: tzinfo) -> tuple[datetime, datetime]:
 
 # Instants are compared in UTC: two datetimes sharing a zone compare by wall time, which would
 # put 01:30 CST (the hour repeated when clocks go back) before 01:45 CDT.
-def _order(a: Assignment) -> tuple[datetime, datetime, str, str]:
+def _order(a: Shown) -> tuple[datetime, datetime, str, str]:
     return (a.start.astimezone(UTC), a.end.astimezone(UTC), a.request_id, a.user)
 
 
-def day_states(assignments: Sequence[Assignment], now: datetime) -> list[DayState]:
+def day_states(assignments: Sequence[Shown], now: datetime) -> list[DayState]:
     """Each assignment's state at `now` (see the module docstring), in the order given."""
     now = _utc(now)
     starts = [None if a.all_day else a.start.astimezone(UTC) for a in assignments]
@@ -82,7 +83,7 @@ def day_states(assignments: Sequence[Assignment], now: datetime) -> list[DayStat
     return states
 
 
-def next_up(assignments: Sequence[Assignment], now: datetime) -> Assignment | None:
+def next_up(assignments: Sequence[S], now: datetime) -> S | None:
     """The first timed assignment that has not ended (a running one counts), or None."""
     now = _utc(now)
     ahead = [a for a in assignments if not a.all_day and a.end.astimezone(UTC) > now]
@@ -113,9 +114,7 @@ def relative_start(start: datetime, now: datetime) -> str:
     return "started now" if delta < timedelta(minutes=1) else f"started {until(delta)} ago"
 
 
-def day_summary(
-    assignments: Sequence[Assignment], states: Sequence[DayState], now: datetime
-) -> str:
+def day_summary(assignments: Sequence[Shown], states: Sequence[DayState], now: datetime) -> str:
     """One line under the day: "4 assignments, 3 on Zoom, next in 25 min"."""
     count = len(assignments)
     if not count:
