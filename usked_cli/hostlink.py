@@ -14,13 +14,26 @@ from typing import TYPE_CHECKING
 from usked_cli.errors import NotFoundError, PolicyRefusal
 from usked_cli.models import Assignment
 from usked_cli.rules.window import HostLinkWindow, format_wait, host_link_window
-from usked_cli.zoom.models import ZoomMeeting, ZoomMeetingSummary
+from usked_cli.zoom.models import ZoomMeeting
 
 if TYPE_CHECKING:
     from usked_cli.zoom.client import ZoomClient  # imports httpx: only for type hints
 
 # `--wait` waits for a window that opens within this long, no longer.
 MAX_WAIT_HOURS = 24
+
+
+def is_webinar_link(invite_link: str | None) -> bool:
+    """A /w/<id> link is a webinar's: Zoom looks it up with GET /webinars/{id}, not /meetings."""
+    if not invite_link:
+        return False
+    from urllib.parse import urlsplit
+
+    try:
+        path = urlsplit(invite_link).path
+    except ValueError:
+        return False
+    return path.lower().startswith("/w/")
 
 
 def zoom_meeting_id(occurrences: Sequence[Assignment]) -> tuple[Assignment, str]:
@@ -76,12 +89,14 @@ class MeetingCheck:
     topic: str
 
 
-async def check_meeting(zoom: ZoomClient, meeting_id: str) -> MeetingCheck:
+async def check_meeting(
+    zoom: ZoomClient, meeting_id: str, *, webinar: bool = False
+) -> MeetingCheck:
     """Before a long wait, fail fast: a token (the credentials work), then GET the meeting (it
     exists, and its host). The start link in that answer is dropped here: by the time the window
     opens it may have expired, so `fetch_host_link` asks again then."""
     await zoom.token_info()
-    meeting = await zoom.get_meeting(meeting_id)
+    meeting = await (zoom.get_webinar(meeting_id) if webinar else zoom.get_meeting(meeting_id))
     return MeetingCheck(
         meeting_id=str(meeting.id),
         host_id=meeting.host_id,
@@ -90,10 +105,92 @@ async def check_meeting(zoom: ZoomClient, meeting_id: str) -> MeetingCheck:
     )
 
 
+# What the guard can look at, by the kind of session each place shows.
+SCHEDULED = "scheduled meetings"
+INSTANT = "instant and personal-room meetings"
+WEBINARS = "webinars"
+
+
+@dataclass(frozen=True, slots=True)
+class Running:
+    """A meeting or webinar running on the host user now."""
+
+    id: str
+    topic: str
+    kind: str  # "meeting" or "webinar"
+    start_time: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class Guard:
+    """Which kinds of session the live-meeting guard could check, and why the others not."""
+
+    checked: tuple[str, ...]
+    unchecked: tuple[str, ...] = ()
+    missing_scopes: tuple[str, ...] = ()  # the classic name of each Dashboard scope missing
+    refusal: str | None = None  # what Zoom said otherwise (a plan without the Dashboard)
+
+    def as_json(self) -> dict[str, list[str]]:
+        return {"checked": list(self.checked), "unchecked": list(self.unchecked)}
+
+    def unchecked_message(self) -> str:
+        why = []
+        if self.missing_scopes:
+            why.append(f"the app lacks {' and '.join(self.missing_scopes)} (or the granular forms)")
+        if self.refusal:
+            why.append(f"Zoom's Dashboard answered: {self.refusal}")
+        return f"could not check the host user for {' or '.join(self.unchecked)}: {'; '.join(why)}"
+
+
 @dataclass(frozen=True, slots=True)
 class HostLink:
     meeting: ZoomMeeting
-    busy_with: tuple[ZoomMeetingSummary, ...]  # live meetings the guard found (force-started)
+    busy_with: tuple[Running, ...]  # sessions the guard found running (force-started)
+    guard: Guard
+
+
+async def running_on_host(
+    zoom: ZoomClient, host_id: str, host_email: str
+) -> tuple[list[Running], Guard]:
+    """Every session Zoom can show running on the host user, and what could not be looked at.
+
+    `GET /users/{id}/meetings?type=live` lists scheduled meetings only (Zoom leaves instant
+    meetings out, and personal-room ones); the Dashboard (`/metrics/meetings` and
+    `/metrics/webinars?type=live`, Business plans and up, per-minute limits: one call each) shows
+    every live meeting and webinar of the account, filtered here by the host's email.
+    """
+    from usked_cli.zoom.errors import ZoomError, ZoomScopeError
+
+    found: dict[str, Running] = {}
+    async for m in zoom.iter_user_meetings(host_id, "live"):
+        found[str(m.id)] = Running(str(m.id), m.topic, "meeting", m.start_time)
+    checked, unchecked, missing = [SCHEDULED], [], []
+    refusal: str | None = None
+    email = host_email.casefold()
+    for kind, label in (("meeting", INSTANT), ("webinar", WEBINARS)):
+        try:
+            sessions = await zoom.live_sessions(kind)
+        except ZoomError as exc:
+            # No Dashboard for this account (plan) or this app (scope): say which kinds went
+            # unseen. Anything else (Zoom down) fails the command: a guard that cannot look
+            # must not look like one that saw nothing.
+            if not isinstance(exc, ZoomScopeError) and exc.status not in (400, 403):
+                raise
+            unchecked.append(label)
+            if isinstance(exc, ZoomScopeError):
+                missing.append(exc.scopes[0] if exc.scopes else label)
+            else:
+                refusal = exc.zoom_message or exc.message
+            continue
+        checked.append(label)
+        for session in sessions:
+            if email and session.host_email.casefold() == email:
+                found.setdefault(
+                    str(session.id),
+                    Running(str(session.id), session.topic, kind, session.start_time),
+                )
+    guard = Guard(tuple(checked), tuple(unchecked), tuple(missing), refusal)
+    return list(found.values()), guard
 
 
 async def fetch_host_link(
@@ -103,26 +200,41 @@ async def fetch_host_link(
     max_concurrent: int,
     force: bool,
     tz: tzinfo,
+    webinar: bool = False,
+    strict: bool = False,
 ) -> HostLink:
-    """GET the meeting (fresh start link), then refuse if its host user is already at capacity.
+    """GET the meeting or webinar (fresh start link), then refuse if its host user is busy.
 
-    A Zoom user hosts one meeting at a time (two on some licences); starting another offers to
-    end the one running, so a host link used during an overrun can end someone else's session.
+    A Zoom user hosts one meeting at a time (two on some licences), and never a meeting and a
+    webinar at once; starting another offers to end the one running, so a host link used during
+    an overrun can end someone else's session. `strict`: refuse as well when some kinds of
+    session could not be checked (zoom.guard = "strict").
     """
-    meeting = await zoom.get_meeting(meeting_id)
-    live = [m async for m in zoom.iter_user_meetings(meeting.host_id, "live")]
-    others = tuple(m for m in live if str(m.id) != str(meeting.id))
-    if len(others) >= max_concurrent and not force:
-        running = "; ".join(_describe_live(m, tz) for m in others)
-        host = meeting.host_email or meeting.host_id
+    meeting = await (zoom.get_webinar(meeting_id) if webinar else zoom.get_meeting(meeting_id))
+    running, guard = await running_on_host(zoom, meeting.host_id, meeting.host_email)
+    others = tuple(r for r in running if r.id != str(meeting.id))
+    host = meeting.host_email or meeting.host_id
+    if guard.unchecked and strict and not force:
         raise PolicyRefusal(
-            f"host user {host} is already running {running}: starting meeting {meeting.id} "
-            f"would offer to end {'it' if len(others) == 1 else 'one of them'}",
+            f"{guard.unchecked_message()}; zoom.guard is strict, so no host link is handed out",
+            hint="give the app the Dashboard scopes (Business plans and up), set zoom.guard = "
+            '"warn", or pass --force if you know the host user is free',
+        )
+    meetings = [r for r in others if r.kind == "meeting"]
+    webinars = [r for r in others if r.kind == "webinar"]
+    # A webinar excludes everything else on its host; meetings may run `max_concurrent` at once.
+    busy = bool(webinars) or (bool(meetings) and webinar) or len(meetings) >= max_concurrent
+    if busy and not force:
+        running_text = "; ".join(_describe_live(r, tz) for r in others)
+        what = "webinar" if webinar else "meeting"
+        raise PolicyRefusal(
+            f"host user {host} is already running {running_text}: starting {what} "
+            f"{meeting.id} would offer to end {'it' if len(others) == 1 else 'one of them'}",
             hint="wait for it to end, or pass --force if you are sure it has ended",
         )
-    return HostLink(meeting=meeting, busy_with=others if len(others) >= max_concurrent else ())
+    return HostLink(meeting=meeting, busy_with=others if busy else (), guard=guard)
 
 
-def _describe_live(meeting: ZoomMeetingSummary, tz: tzinfo) -> str:
-    since = f" (since {meeting.start_time.astimezone(tz):%H:%M %Z})" if meeting.start_time else ""
-    return f'"{meeting.topic}" (meeting {meeting.id}){since}'
+def _describe_live(session: Running, tz: tzinfo) -> str:
+    since = f" (since {session.start_time.astimezone(tz):%H:%M %Z})" if session.start_time else ""
+    return f'"{session.topic}" ({session.kind} {session.id}){since}'

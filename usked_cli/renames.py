@@ -31,6 +31,7 @@ from usked_cli.rules.names import (
     NamedUser,
     NamePlan,
     match_label,
+    name_problem,
     plan_names,
     pool_matches,
 )
@@ -100,6 +101,9 @@ def read_names_csv(path: Path) -> tuple[tuple[str, str], ...]:
     """`email,name` rows (a header row naming both; other columns are ignored).
 
     The plan's own CSV (`rename --dry-run --csv`, PLAN_CSV_FIELDS) reads back as it was written.
+    A name Zoom would refuse (`name_problem`: over 64 characters, more than 5 Chinese characters
+    in its first or last name, a control character) refuses the whole file, every such row
+    named by its line, so that no rename starts that would fail halfway.
     """
     try:
         text = path.read_text(encoding="utf-8-sig")
@@ -119,7 +123,10 @@ def read_names_csv(path: Path) -> tuple[tuple[str, str], ...]:
     reader.fieldnames = fields
     rows: list[tuple[str, str]] = []
     seen: dict[str, int] = {}
-    for number, row in enumerate(reader, start=2):
+    refused: list[str] = []
+    for row in reader:
+        # The file's line (the last, for a quoted cell over several): blank lines count too.
+        number = reader.line_num
         email = _csv_cell(row.get(CSV_EMAIL))
         name = _csv_cell(row.get(CSV_NAME))
         if not email and not name:
@@ -134,7 +141,17 @@ def read_names_csv(path: Path) -> tuple[tuple[str, str], ...]:
                 f"(first on line {seen[email.casefold()]})"
             )
         seen[email.casefold()] = number
+        if problem := name_problem(name):
+            refused.append(f"line {number} ({email}): {problem}")
         rows.append((email, name))
+    if refused:
+        # One line on stderr (errors are one line), every refused row in it.
+        raise InputError(
+            f"{path}: Zoom would refuse {len(refused)} "
+            f"{'name' if len(refused) == 1 else 'names'}: {'; '.join(refused)}",
+            hint="shorten them in the file: the first name is the name up to its last space, "
+            "the last name what follows (each at most 64 characters, at most 5 of them Chinese)",
+        )
     if not rows:
         raise InputError(f"{path}: no rows")
     return tuple(rows)

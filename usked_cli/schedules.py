@@ -22,6 +22,7 @@ from usked_cli.zoom.pool import host_user_ref
 
 if TYPE_CHECKING:
     from usked_cli.zoom.client import ZoomClient  # imports httpx: only for type hints
+    from usked_cli.zoom.errors import ZoomScopeError
 
 # Users whose meetings are fetched at once; the limiter, not this, sets the pace.
 FETCH_CONCURRENCY = 8
@@ -40,11 +41,22 @@ async def fetch_schedules(
     end: datetime,
     *,
     on_done: Callable[[ZoomUser], None] | None = None,
+    warn: Callable[[str], None] | None = None,
 ) -> list[HostSchedule]:
-    """Every host user's meeting occurrences overlapping [start, end), fetched concurrently.
+    """Every host user's meeting and webinar occurrences overlapping [start, end), fetched
+    concurrently (a webinar takes its host user as a meeting does).
 
-    `on_done(user)` is called as each user's schedule is in (for progress).
+    `on_done(user)` is called as each user's schedule is in (for progress). An app without the
+    webinar scopes reads meetings only, and `warn` says so once.
     """
+    said: list[str] = []  # once the scope is known missing, the users after it skip webinars
+
+    def webinars_unavailable(error: ZoomScopeError) -> None:
+        if not said:
+            said.append(error.message)
+            if warn is not None:
+                scopes = " or ".join(error.scopes) or "a webinar scope"
+                warn(f"webinars are not counted: the Zoom app lacks {scopes}")
 
     async def one(user: ZoomUser) -> HostSchedule:
         meetings = tuple(
@@ -55,8 +67,15 @@ async def fetch_schedules(
                     start=slot.start,
                     end=slot.end,
                     occurrence_id=slot.occurrence_id,
+                    kind=slot.kind,
                 )
-                async for slot in zoom.iter_occurrences(user.id, start, end)
+                async for slot in zoom.iter_occurrences(
+                    user.id,
+                    start,
+                    end,
+                    webinars=not said,
+                    on_webinars_unavailable=webinars_unavailable,
+                )
             ]
         )
         if on_done is not None:
@@ -69,6 +88,7 @@ async def fetch_schedules(
 def _meeting_record(meeting: Meeting, tz: tzinfo) -> dict[str, Any]:
     return {
         "meeting_id": meeting.meeting_id,
+        "kind": meeting.kind,
         "occurrence_id": meeting.occurrence_id,
         "topic": meeting.topic,
         "start": meeting.start.astimezone(tz).isoformat(),

@@ -127,7 +127,8 @@ def test_conflicts_finds_close_and_overlapping_meetings(
         "name": "Acme Corp Host A",
     }
     assert first["first"]["start"] == "2026-03-02T10:00:00-06:00"
-    assert set(first["first"]) == {"meeting_id", "occurrence_id", "topic", "start", "end"}
+    assert set(first["first"]) == {"meeting_id", "kind", "occurrence_id", "topic", "start", "end"}
+    assert first["first"]["kind"] == "meeting"
     assert "2 padding conflicts" in result.stderr
 
 
@@ -180,6 +181,29 @@ def test_conflicts_without_a_pool_is_exit_2(zoom: ZoomKit) -> None:
     assert "zoom.host_users" in result.stderr
 
 
+def test_conflicts_and_free_count_the_host_users_webinars(
+    zoom: ZoomKit, pool: tuple[FakeUser, FakeUser]
+) -> None:
+    # A webinar takes its host user as a meeting does (zoom-api.md: a host cannot run a
+    # meeting and a webinar at once); an app with the webinar scope sees them.
+    zoom.fake.scopes.add("webinar:read:admin")
+    a, b = pool
+    zoom.fake.add_meeting(a, "Medical", at(1), 60)  # 10:00-11:00
+    zoom.fake.add_meeting(a, "Town hall", at(2) + timedelta(minutes=5), 60, webinar=True)
+    zoom.fake.add_meeting(b, "Weekly webinar", None, 60, type=8, occurrences=[at(1)], webinar=True)
+    result = zoom.run(["admin", "conflicts", "--json"])
+    assert result.exit_code == 1, result.stderr
+    (record,) = json.loads(result.stdout)
+    assert (record["first"]["topic"], record["second"]["topic"]) == ("Medical", "Town hall")
+    assert record["second"]["kind"] == "webinar"
+    assert "webinars are not counted" not in result.stderr
+    free = zoom.run(
+        ["admin", "zoom-users", "free", "--at", "2026-03-02T10:00", "--duration", "30", "--json"]
+    )
+    assert free.exit_code == 0, free.stderr
+    assert json.loads(free.stdout) == []  # B's recurring webinar occurrence takes 10:00 too
+
+
 def test_per_user_fetches_run_concurrently(zoom: ZoomKit, monkeypatch: pytest.MonkeyPatch) -> None:
     """With 200 ms per request, 40 users' meetings take far less than 40 x 200 ms of fake time."""
     monkeypatch.setenv("USKED_ZOOM__HOST_USERS", "interp*")
@@ -187,10 +211,17 @@ def test_per_user_fetches_run_concurrently(zoom: ZoomKit, monkeypatch: pytest.Mo
     zoom.fake.latency = 0.2
     result = zoom.run(["admin", "conflicts", "--json"])
     assert result.exit_code == 0, result.stderr
-    times = [r.at for r in zoom.fake.api_requests("GET")]
+    requests = zoom.fake.api_requests("GET")
+    times = [r.at for r in requests if "/webinars" not in r.path]
     assert len(times) == 41  # one page of users, then each user's meetings
+    # Webinars too, until Zoom says the app lacks their scope: then no more asking (the users
+    # in flight at that moment asked already).
+    webinar_lists = [r for r in requests if r.path.endswith("/webinars")]
+    assert 1 <= len(webinar_lists) <= 8 + 1
+    assert "webinars are not counted" in result.stderr
     medium_rate = 20 * 0.8  # Pro plan, default share: the limiter, not latency, sets the pace
-    assert max(times) - min(times) < 41 / medium_rate + 0.5
+    every = [r.at for r in requests]  # the webinar lists are medium requests too
+    assert max(every) - min(every) < len(every) / medium_rate + 0.5
     assert max(times) - min(times) < 40 * 0.2  # not one user after the other
 
 

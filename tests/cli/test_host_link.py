@@ -19,8 +19,15 @@ MONDAY_0850 = datetime(2026, 11, 30, 14, 50, tzinfo=UTC)  # lead 15 min: opened 
 MONDAY_0800 = datetime(2026, 11, 30, 14, 0, tzinfo=UTC)
 
 
+DASHBOARD_SCOPES = ("dashboard_meetings:read:admin", "dashboard_webinars:read:admin")
+
+
 @pytest.fixture
 def meeting(zoom: ZoomKit) -> FakeMeeting:
+    # A Business account whose app may read the Dashboard: the guard sees every kind of
+    # session (the Pro account and the missing scopes have tests of their own below).
+    zoom.fake.plan = "business"
+    zoom.fake.scopes.update(DASHBOARD_SCOPES)
     assert run(["feeds", "add", "maria", str(SAMPLE)]).exit_code == 0
     assert run(["sync"], now=datetime(2026, 11, 27, 15, 0, tzinfo=UTC)).exit_code == 0
     host = zoom.fake.add_user("host-a@acme.org", "Acme Corp Host", "A")
@@ -74,7 +81,12 @@ def test_json_report(zoom: ZoomKit, meeting: FakeMeeting) -> None:
     result = zoom.run(["host-link", "#104233", "--json"], now=MONDAY_0850)
     assert json.loads(result.stdout) == {
         "request_id": "104233",
+        "kind": "meeting",
         "meeting_id": str(MEETING_ID),
+        "guard": {
+            "checked": ["scheduled meetings", "instant and personal-room meetings", "webinars"],
+            "unchecked": [],
+        },
         "host_user": {"id": meeting.host_id, "email": "host-a@acme.org"},
         "start_url": meeting.start_url,
         "window_opens": "2026-11-30T08:45:00-06:00",
@@ -214,7 +226,9 @@ class Sleeper:
         self.requests_before: list[int] = []
 
     async def __call__(self, seconds: float) -> None:
-        self.requests_before.append(len(self.zoom.fake.requests))
+        # The countdown's ticks, not the Zoom client's pacing between requests (under 1 s).
+        if seconds >= 1:
+            self.requests_before.append(len(self.zoom.fake.requests))
         if self.then is not None:
             self.then()
             self.then = None
@@ -297,3 +311,108 @@ def test_start_link_from_a_wait_is_never_written_to_disk(
     for path in isolation.rglob("*"):
         if path.is_file():
             assert zak.encode() not in path.read_bytes(), path
+
+
+# --- the guard sees what Zoom can tell (issue 14) -----------------------------------------------
+# Zoom's `GET /users/{id}/meetings?type=live` lists scheduled meetings only: an instant meeting
+# (type 1) or a personal-room session (type 4) running on the host user is seen through the
+# Dashboard alone, which answers on Business plans and up (tests/fakes/zoom.py, UNLISTED_TYPES,
+# DASHBOARD_PLANS).
+
+
+def _running(zoom: ZoomKit, meeting: FakeMeeting, type: int, topic: str) -> FakeMeeting:
+    return zoom.fake.add_meeting(
+        meeting.host_id, topic, datetime(2026, 11, 30, 14, 20, tzinfo=UTC), type=type,
+        status="started",
+    )  # fmt: skip
+
+
+@pytest.mark.parametrize(("type", "topic"), [(1, "Instant huddle"), (4, "Personal room")])
+def test_an_instant_or_personal_room_meeting_refuses_on_business(
+    zoom: ZoomKit, meeting: FakeMeeting, type: int, topic: str
+) -> None:
+    _running(zoom, meeting, type, topic)
+    result = zoom.run(["host-link", "104233"], now=MONDAY_0850)
+    assert result.exit_code == 4, result.stderr
+    assert result.stdout == ""
+    assert f'"{topic}"' in result.stderr
+    assert "would offer to end it" in result.stderr
+    # One Dashboard call per command (it is limited per minute), for meetings and webinars.
+    assert len(zoom.fake.api_requests("GET", "/v2/metrics/meetings")) == 1
+    assert len(zoom.fake.api_requests("GET", "/v2/metrics/webinars")) == 1
+
+
+def test_on_pro_an_instant_meeting_is_unseen_and_said_once(
+    zoom: ZoomKit, meeting: FakeMeeting
+) -> None:
+    zoom.fake.plan = "pro"
+    _running(zoom, meeting, 1, "Instant huddle")
+    result = zoom.run(["host-link", "104233"], now=MONDAY_0850)
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout == meeting.start_url + "\n"
+    warnings = [line for line in result.stderr.splitlines() if line.startswith("warning:")]
+    assert len(warnings) == 1
+    assert "instant and personal-room meetings or webinars" in warnings[0]
+    assert "Business or higher" in warnings[0]  # Zoom's own reason
+    report = json.loads(zoom.run(["host-link", "104233", "--json"], now=MONDAY_0850).stdout)
+    assert report["guard"] == {
+        "checked": ["scheduled meetings"],
+        "unchecked": ["instant and personal-room meetings", "webinars"],
+    }
+
+
+def test_on_pro_a_strict_guard_refuses(
+    zoom: ZoomKit, meeting: FakeMeeting, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    zoom.fake.plan = "pro"
+    monkeypatch.setenv("USKED_ZOOM__GUARD", "strict")
+    result = zoom.run(["host-link", "104233"], now=MONDAY_0850)
+    assert result.exit_code == 4
+    assert result.stdout == ""
+    assert "zoom.guard is strict" in result.stderr
+    assert meeting.start_url not in result.stderr
+    forced = zoom.run(["host-link", "104233", "--force"], now=MONDAY_0850)
+    assert forced.exit_code == 0, forced.stderr
+
+
+def test_without_the_dashboard_scopes_the_warning_names_them(
+    zoom: ZoomKit, meeting: FakeMeeting
+) -> None:
+    zoom.fake.scopes.difference_update(DASHBOARD_SCOPES)
+    result = zoom.run(["host-link", "104233"], now=MONDAY_0850)
+    assert result.exit_code == 0, result.stderr
+    assert "dashboard_meetings:read:admin and dashboard_webinars:read:admin" in result.stderr
+
+
+def test_a_live_webinar_on_the_host_user_refuses_a_meeting(
+    zoom: ZoomKit, meeting: FakeMeeting, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A host never runs a meeting and a webinar at once, whatever max_concurrent_meetings says.
+    monkeypatch.setenv("USKED_ZOOM__MAX_CONCURRENT_MEETINGS", "2")
+    zoom.fake.add_meeting(meeting.host_id, "Town hall", MONDAY_0800, status="started", webinar=True)
+    result = zoom.run(["host-link", "104233"], now=MONDAY_0850)
+    assert result.exit_code == 4
+    assert '"Town hall" (webinar ' in result.stderr
+
+
+def test_a_webinar_request_gets_the_webinars_start_link(zoom: ZoomKit, tmp_path: Path) -> None:
+    zoom.fake.plan = "business"
+    zoom.fake.scopes.update({*DASHBOARD_SCOPES, "webinar:read:admin"})
+    host = zoom.fake.add_user("host-b@acme.org", "Acme Corp Host", "B")
+    webinar = zoom.fake.add_meeting(
+        host, "Town hall", datetime(2026, 11, 30, 15, 0, tzinfo=UTC), webinar=True
+    )
+    path = tmp_path / "webinar.ics"
+    path.write_text(
+        "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//test//EN\r\nBEGIN:VEVENT\r\n"
+        "UID:w-1@test\r\nDTSTAMP:20261101T000000Z\r\nDTSTART:20261130T150000Z\r\n"
+        "DTEND:20261130T160000Z\r\nSUMMARY:Request #555900 - Town hall\r\n"
+        f"LOCATION:{webinar.join_url}\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n"
+    )
+    assert "/w/" in webinar.join_url
+    result = zoom.run(["host-link", "555900", "--ics", str(path), "--json"], now=MONDAY_0850)
+    assert result.exit_code == 0, result.stderr
+    report = json.loads(result.stdout)
+    assert (report["kind"], report["start_url"]) == ("webinar", webinar.start_url)
+    assert zoom.fake.api_requests("GET", f"/v2/meetings/{webinar.id}") == []
+    assert len(zoom.fake.api_requests("GET", f"/v2/webinars/{webinar.id}")) == 1

@@ -21,22 +21,73 @@ def test_check_reports_account_scopes_and_users(zoom: ZoomKit) -> None:
     assert report["users"] == 3
     assert {c["name"]: c["granted"] for c in report["capabilities"]} == {
         "list users": True,
-        "rename users": True,
-        "read meetings": True,
+        "get a user": True,
+        "update a user": True,
+        "get a meeting": True,
         "list a user's meetings": True,
+        # The fake's default app has the classic user and meeting scopes only, on Pro: what
+        # the configuration does not need is a warning, not a failure.
+        "get a webinar": False,
+        "live meetings (Dashboard)": False,
     }
+    assert [c["name"] for c in report["capabilities"] if c["required"]] == [
+        "get a meeting",
+        "list a user's meetings",
+    ]  # no pool configured: renames are not needed
+    assert any("webinar:read:admin" in w for w in report["warnings"])
     assert SECRET not in result.stdout + result.stderr
 
 
-def test_check_names_a_missing_scope_and_exits_1(zoom: ZoomKit) -> None:
+def test_check_names_a_missing_scope_and_exits_1(
+    zoom: ZoomKit, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("USKED_ZOOM__HOST_USERS", "host-*@acme.org")  # renames are needed
     zoom.fake.scopes = {"user:read:admin", "meeting:read:admin"}
     result = zoom.run(["zoom", "check"])
     assert result.exit_code == 1
     assert (
-        "missing scope for rename users: add user:write:admin or user:update:user:admin"
-        in result.stderr
+        "update a user missing: add user:write:admin or user:update:user:admin "
+        "(affects: admin zoom-users rename / undo)" in result.stderr
     )
-    assert "scope rename users:\tMISSING" in result.stdout
+    assert "update a user\tmissing\t" in result.stdout  # piped: the table's lines
+
+
+def test_a_granular_app_without_reading_one_user_fails_check(
+    zoom: ZoomKit, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Granular scope names only, in the token's `scope`; everything but "get a user".
+    monkeypatch.setenv("USKED_ZOOM__HOST_USERS", "host-*@acme.org")
+    zoom.fake.scopes = {
+        "user:read:list_users:admin",
+        "user:update:user:admin",
+        "meeting:read:meeting:admin",
+        "meeting:read:list_meetings:admin",
+    }
+    result = zoom.run(["zoom", "check", "--json"])
+    assert result.exit_code == 1
+    report = json.loads(result.stdout)
+    missing = [c for c in report["capabilities"] if c["required"] and not c["granted"]]
+    assert [c["name"] for c in missing] == ["get a user"]
+    problem = next(p for p in report["problems"] if p.startswith("get a user"))
+    assert "user:read:user:admin" in problem
+    assert "admin zoom-users rename / undo" in problem
+
+
+def test_the_dashboard_is_checked_by_a_real_call_and_needed_when_strict(
+    zoom: ZoomKit, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Scopes granted, but a Pro account: only a call can tell that the Dashboard is closed.
+    zoom.fake.scopes.update({"dashboard_meetings:read:admin", "dashboard_webinars:read:admin"})
+    report = json.loads(zoom.run(["zoom", "check", "--json"]).stdout)
+    dashboard = next(c for c in report["capabilities"] if c["name"].startswith("live meetings"))
+    assert dashboard["state"] == "unavailable"
+    assert "Business or higher" in dashboard["detail"]
+    assert report["usable"] is True  # zoom.guard = "warn": the guard warns instead
+    assert len(zoom.fake.api_requests("GET", "/v2/metrics/meetings")) == 1
+    monkeypatch.setenv("USKED_ZOOM__GUARD", "strict")
+    assert zoom.run(["zoom", "check"]).exit_code == 1
+    zoom.fake.plan = "business"
+    assert zoom.run(["zoom", "check"]).exit_code == 0
 
 
 def test_check_with_bad_credentials_is_clean(

@@ -310,3 +310,42 @@ def test_audit_finds_personal_names_and_basic_users(zoom: ZoomKit, org: None) ->
     clean = zoom.run(["admin", "zoom-users", "audit", "--json"])
     assert clean.exit_code == 0
     assert json.loads(clean.stdout) == []
+
+
+# --- scopes checked before the first PATCH (issue 14) -------------------------------------------
+
+
+GRANULAR_WITHOUT_READING_ONE_USER = {
+    "user:read:list_users:admin",
+    "user:update:user:admin",
+    "meeting:read:meeting:admin",
+    "meeting:read:list_meetings:admin",
+}
+
+
+def test_rename_refuses_before_any_patch_without_a_scope_it_needs(zoom: ZoomKit, org: None) -> None:
+    # A granular app that can list and update users but not read one back: the PATCHes would
+    # work until a lost answer or a resume needed the GET, and the run would stop halfway.
+    add_hosts(zoom, "Barry Jones", "Ann Lee")
+    zoom.fake.scopes = set(GRANULAR_WITHOUT_READING_ONE_USER)
+    result = zoom.run([*RENAME, "--yes"])
+    assert result.exit_code == 1
+    assert "user:read:user:admin" in result.stderr
+    assert "nothing was changed" in result.stderr
+    assert patches(zoom) == 0
+    assert zoom.fake.api_requests("GET", "/v2/users") == []  # not even the listing
+    history = zoom.run(["admin", "zoom-users", "history", "--json"])
+    assert json.loads(history.stdout) == []  # no run journaled
+    # The plan itself may still be looked at.
+    assert zoom.run([*RENAME, "--dry-run"]).exit_code == 0
+
+
+def test_undo_refuses_before_any_patch_without_a_scope_it_needs(zoom: ZoomKit, org: None) -> None:
+    add_hosts(zoom, "Barry Jones")
+    assert zoom.run([*RENAME, "--yes"]).exit_code == 0
+    done = patches(zoom)
+    zoom.fake.scopes = set(GRANULAR_WITHOUT_READING_ONE_USER)
+    result = zoom.run(["admin", "zoom-users", "undo", "--yes"])
+    assert result.exit_code == 1
+    assert "user:read:user:admin" in result.stderr
+    assert patches(zoom) == done

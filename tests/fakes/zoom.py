@@ -226,10 +226,14 @@ class FakeMeeting:
     zak: str = field(default_factory=lambda: "zak-" + secrets.token_urlsafe(12))
     occurrences: list[FakeOccurrence] = field(default_factory=list)
     created_at: datetime = DEFAULT_EPOCH - timedelta(days=7)
+    # A webinar, not a meeting: its own endpoints (/webinars/{id}), a /w/ join link. Zoom's
+    # webinar types: 5 webinar, 6 recurring no fixed time, 9 recurring fixed time.
+    webinar: bool = False
 
     @property
     def join_url(self) -> str:
-        return f"https://us02web.zoom.us/j/{self.id}?pwd=fakepwd{self.id % 1000}"
+        kind = "w" if self.webinar else "j"
+        return f"https://us02web.zoom.us/{kind}/{self.id}?pwd=fakepwd{self.id % 1000}"
 
     @property
     def start_url(self) -> str:
@@ -375,6 +379,7 @@ class _Token:
     expires_at: float
     scopes: frozenset[str]
     revoked: bool = False
+    issued_at: float = 0.0
 
 
 @dataclass
@@ -387,18 +392,51 @@ class _PageState:
 # --- the fake --------------------------------------------------------------------------------
 
 Route = Literal[
-    "list_users", "get_user", "patch_user", "list_meetings", "user_token", "get_meeting"
+    "list_users",
+    "get_user",
+    "patch_user",
+    "list_meetings",
+    "user_token",
+    "get_meeting",
+    "get_webinar",
+    "list_webinars",
+    "dashboard_meetings",
+    "dashboard_webinars",
 ]
 
 ROUTES: Mapping[Route, tuple[str, tuple[str, ...]]] = {
-    # route: (category, scopes that allow it: classic, granular)
+    # route: (category, scopes that allow it: classic, granular). Zoom API reference, each
+    # endpoint's "Scopes" and "Rate Limit Label"; the Dashboard is "Resource-intensive" (limited
+    # per minute): counted here as heavy.
     "list_users": ("medium", ("user:read:admin", "user:read:list_users:admin")),
     "get_user": ("light", ("user:read:admin", "user:read:user:admin")),
     "patch_user": ("light", ("user:write:admin", "user:update:user:admin")),
     "list_meetings": ("medium", ("meeting:read:admin", "meeting:read:list_meetings:admin")),
     "user_token": ("light", ("user:read:admin", "user:read:token:admin")),
     "get_meeting": ("light", ("meeting:read:admin", "meeting:read:meeting:admin")),
+    "get_webinar": ("light", ("webinar:read:admin", "webinar:read:webinar:admin")),
+    "list_webinars": ("medium", ("webinar:read:admin", "webinar:read:list_webinars:admin")),
+    "dashboard_meetings": (
+        "heavy",
+        ("dashboard_meetings:read:admin", "dashboard:read:list_meetings:admin"),
+    ),
+    "dashboard_webinars": (
+        "heavy",
+        ("dashboard_webinars:read:admin", "dashboard:read:list_webinars:admin"),
+    ),
 }
+# The Dashboard answers Business plans and up only. The message is the one Zoom sent a Pro
+# account (jrchamp/moodle-mod_zoom#317, "Zoom received a bad request"); the code is not shown
+# there: 200 is Zoom's code for "no permission" on other endpoints (an assumption here).
+DASHBOARD_PLANS = frozenset({"business", "enterprise"})
+DASHBOARD_REFUSAL = (
+    "This API is only available for Business or higher accounts that have enabled the Dashboard "
+    "feature."
+)
+# Meetings GET /users/{id}/meetings never lists: "This API only supports scheduled meetings"
+# (Zoom API reference, List meetings): instant meetings (type 1) are left out, and personal
+# meeting room sessions (type 4) are not scheduled meetings either.
+UNLISTED_TYPES = frozenset({1, 4})
 
 
 class FakeZoom:
@@ -418,6 +456,8 @@ class FakeZoom:
         rate_slack: float = 0.0,
         rate_limit_headers: bool = True,
         retry_after: Literal["seconds", "iso", "http-date"] | None = "seconds",
+        rate_limit_reset: bool = False,
+        revoke_after: float | None = None,
         oauth_error_status: int = 400,
         latency: float = 0.0,
         clock: Callable[[], float] = time.monotonic,
@@ -425,8 +465,10 @@ class FakeZoom:
         api_prefix: str = "/v2",
         oauth_path: str = "/oauth/token",
         seed: int = 1,
+        plan: Literal["free", "pro", "business", "enterprise"] = "pro",
     ) -> None:
         self.account_id = account_id
+        self.plan = plan
         self.client_id = client_id
         self.client_secret = client_secret
         self.scopes: set[str] = set(scopes)
@@ -439,6 +481,13 @@ class FakeZoom:
         self.rate_slack = rate_slack
         self.rate_limit_headers = rate_limit_headers
         self.retry_after = retry_after
+        # Per-second 429s may carry X-RateLimit-Reset (zoom-api.md, Rate limits); its form is
+        # not documented: a Unix time in seconds here, the common convention.
+        self.rate_limit_reset = rate_limit_reset
+        # Zoom may revoke a token before its expires_in (zoom-api.md, Authentication): every
+        # token is refused (401, 124) this many seconds after it was issued, whatever the
+        # token response said.
+        self.revoke_after = revoke_after
         self.oauth_error_status = oauth_error_status
         self.latency = latency  # in-process transport only; serve() takes its own
         self.clock = clock
@@ -521,8 +570,11 @@ class FakeZoom:
         occurrences: Sequence[datetime | tuple[datetime, int]] = (),
         status: str = "waiting",
         id: int | None = None,
+        webinar: bool = False,
     ) -> FakeMeeting:
-        """A meeting hosted by `host`; for type 8, `occurrences` gives each start (and duration)."""
+        """A meeting hosted by `host`; for type 8, `occurrences` gives each start (and duration).
+        type 1 is an instant meeting, 4 a personal meeting room session; `webinar` makes it a
+        webinar (type 5, or 9 with occurrences)."""
         with self._lock:
             host_id = host.id if isinstance(host, FakeUser) else self._user(host).id
             meeting_id = id or self._random.randrange(81_000_000_000, 89_999_999_999)
@@ -540,6 +592,7 @@ class FakeZoom:
                 duration=duration,
                 status=status,
                 occurrences=occs,
+                webinar=webinar,
             )
             self.meetings[meeting.id] = meeting
             return meeting
@@ -677,6 +730,8 @@ class FakeZoom:
         token = self._bearer(request)
         if token is None or token.revoked:
             return _error(401, 124, "Invalid access token.")
+        if self.revoke_after is not None and self.clock() >= token.issued_at + self.revoke_after:
+            return _error(401, 124, "Invalid access token.")
         if self.clock() >= token.expires_at:
             return _error(401, 124, "Access token is expired.")
         route = self._route(request)
@@ -685,8 +740,10 @@ class FakeZoom:
         name, args = route
         category, needs = ROUTES[name]
         if not token.scopes.intersection(needs):
+            # 4711 today (Zoom developer forum, 2024-2025; older answers used 4700), the scopes
+            # named in the message.
             return _error(
-                400, 4700, f"Invalid access token, does not contain scopes:[{', '.join(needs)}]."
+                400, 4711, f"Invalid access token, does not contain scopes:[{', '.join(needs)}]."
             )
         limited = self._rate_limit(category, request.received_at)
         if limited is not None:
@@ -709,10 +766,19 @@ class FakeZoom:
         if len(parts) == 3 and parts[0] == "users" and method == "GET":
             if parts[2] == "meetings":
                 return "list_meetings", parts[1:2]
+            if parts[2] == "webinars":
+                return "list_webinars", parts[1:2]
             if parts[2] == "token":
                 return "user_token", parts[1:2]
         if len(parts) == 2 and parts[0] == "meetings" and method == "GET":
             return "get_meeting", parts[1:]
+        if len(parts) == 2 and parts[0] == "webinars" and method == "GET":
+            return "get_webinar", parts[1:]
+        if len(parts) == 2 and parts[0] == "metrics" and method == "GET":
+            if parts[1] == "meetings":
+                return "dashboard_meetings", []
+            if parts[1] == "webinars":
+                return "dashboard_webinars", []
         return None
 
     def _bearer(self, request: FakeRequest) -> _Token | None:
@@ -751,7 +817,10 @@ class FakeZoom:
         self.token_requests += 1
         value = f"fake-access-token-{self.token_requests}-{secrets.token_hex(8)}"
         self._tokens[value] = _Token(
-            self.token_requests, self.clock() + self.token_lifetime, frozenset(self.scopes)
+            self.token_requests,
+            self.clock() + self.token_lifetime,
+            frozenset(self.scopes),
+            issued_at=self.clock(),
         )
         return FakeReply(
             200,
@@ -794,12 +863,15 @@ class FakeZoom:
                     "X-RateLimit-Limit": str(int(limit)),
                     "X-RateLimit-Remaining": "0",
                 }
+            free_in = max(0.0, window[0] - horizon)
+            now = self.now()
             if self.retry_after is not None:
-                free_in = max(0.0, window[0] - horizon)
-                now = self.now()
                 headers["Retry-After"] = self._retry_after_value(
                     now + timedelta(seconds=free_in), now
                 )
+            if self.rate_limit_reset:
+                reset = now + timedelta(seconds=free_in)
+                headers["X-RateLimit-Reset"] = str(math.ceil(reset.timestamp()))
             return FakeReply(429, {"code": 429, "message": QPS_MESSAGE}, headers)
         window.append(t)
         return None
@@ -873,15 +945,87 @@ class FakeZoom:
         items = [
             self._summary(m, now)
             for m in self.meetings.values()
-            if m.host_id == user.id and _listed(m, kind, now)
+            if m.host_id == user.id
+            and not m.webinar
+            and m.type not in UNLISTED_TYPES
+            and _listed(m, kind, now)
         ]
         return self._page(request, items, "meetings")
+
+    def _list_webinars(self, request: FakeRequest, args: list[str]) -> FakeReply:
+        """GET /users/{id}/webinars: the host's webinars (Zoom API reference, List webinars;
+        `type` scheduled or upcoming)."""
+        try:
+            user = self._user(args[0])
+        except KeyError:
+            return _error(404, 1001, f"User does not exist: {args[0]}.")
+        kind = request.query.get("type", "scheduled")
+        now = self.now()
+        items = [
+            self._summary(m, now)
+            for m in self.meetings.values()
+            if m.host_id == user.id and m.webinar and _listed(m, kind, now)
+        ]
+        return self._page(request, items, "webinars")
+
+    def _get_webinar(self, request: FakeRequest, args: list[str]) -> FakeReply:
+        """GET /webinars/{id}: as a meeting's details, its own start_url (Zoom API reference,
+        Get a webinar); a meeting's id is not a webinar (3001, "Webinar does not exist")."""
+        try:
+            webinar = self.meetings[int(args[0])]
+        except (KeyError, ValueError):
+            webinar = None
+        if webinar is None or not webinar.webinar:
+            return _error(404, 3001, f"Webinar does not exist: {args[0]}.")
+        return FakeReply(200, self._details(webinar, request))
+
+    def _dashboard_meetings(self, request: FakeRequest, args: list[str]) -> FakeReply:
+        return self._dashboard(request, webinars=False)
+
+    def _dashboard_webinars(self, request: FakeRequest, args: list[str]) -> FakeReply:
+        return self._dashboard(request, webinars=True)
+
+    def _dashboard(self, request: FakeRequest, *, webinars: bool) -> FakeReply:
+        """GET /metrics/meetings|webinars?type=live&from=&to=: every live meeting (or webinar)
+        of the account, instant and personal-room ones included, with its host's name and email
+        (Zoom API reference, Dashboards: List meetings / List webinars; Business plans and up,
+        `from` and `to` required)."""
+        if self.plan not in DASHBOARD_PLANS:
+            return _error(400, 200, DASHBOARD_REFUSAL)
+        if not request.query.get("from") or not request.query.get("to"):
+            return _error(400, 300, "from and to are required.")
+        if request.query.get("type", "live") != "live":
+            return self._page(request, [], "webinars" if webinars else "meetings")
+        items = []
+        for m in self.meetings.values():
+            if m.webinar != webinars or m.status != "started":
+                continue
+            host = self.users.get(m.host_id)
+            items.append(
+                {
+                    "uuid": m.uuid,
+                    "id": m.id,
+                    "topic": m.topic,
+                    "host": host.display_name if host else "",
+                    "email": host.email if host else "",
+                    "user_type": "Licensed",
+                    "start_time": _z(m.start_time or self.now()),
+                    "duration": "00:10:00",
+                    "participants": 2,
+                }
+            )
+        return self._page(request, items, "webinars" if webinars else "meetings")
 
     def _get_meeting(self, request: FakeRequest, args: list[str]) -> FakeReply:
         try:
             meeting = self.meetings[int(args[0])]
         except (KeyError, ValueError):
             return _error(404, 3001, f"Meeting does not exist: {args[0]}.")
+        if meeting.webinar:  # a webinar's id is not a meeting's (zoom-api.md, GET /webinars)
+            return _error(404, 3001, f"Meeting does not exist: {args[0]}.")
+        return FakeReply(200, self._details(meeting, request))
+
+    def _details(self, meeting: FakeMeeting, request: FakeRequest) -> dict[str, Any]:
         host = self.users.get(meeting.host_id)
         now = self.now()
         previous = request.query.get("show_previous_occurrences") == "true"
@@ -891,7 +1035,7 @@ class FakeZoom:
             "host_id": meeting.host_id,
             "host_email": host.email if host else "",
             "topic": meeting.topic,
-            "type": meeting.type,
+            "type": _api_type(meeting),
             "status": meeting.status,
             "duration": meeting.duration,
             "timezone": meeting.timezone,
@@ -916,7 +1060,7 @@ class FakeZoom:
                 for o in meeting.occurrences
                 if previous or o.start_time + timedelta(minutes=o.duration) > now
             ]
-        return FakeReply(200, body)
+        return body
 
     def _summary(self, meeting: FakeMeeting, now: datetime) -> dict[str, Any]:
         item: dict[str, Any] = {
@@ -924,7 +1068,7 @@ class FakeZoom:
             "id": meeting.id,
             "host_id": meeting.host_id,
             "topic": meeting.topic,
-            "type": meeting.type,
+            "type": _api_type(meeting),
             "duration": meeting.duration,
             "timezone": meeting.timezone,
             "created_at": _z(meeting.created_at),
@@ -986,6 +1130,11 @@ class FakeZoom:
     def _zoom_id(self) -> str:
         alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
         return "".join(self._random.choice(alphabet) for _ in range(22))
+
+
+def _api_type(meeting: FakeMeeting) -> int:
+    """The type Zoom reports: a webinar's are 5, 6 and 9 where a meeting's are 2, 3 and 8."""
+    return {2: 5, 3: 6, 8: 9}.get(meeting.type, 5) if meeting.webinar else meeting.type
 
 
 def _error(status: int, code: int, message: str) -> FakeReply:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import string
+import unicodedata
 from collections.abc import Mapping, Sequence
 
 import pytest
@@ -11,18 +12,22 @@ from hypothesis import strategies as st
 
 from usked_cli.rules.names import (
     DEFAULT_TEMPLATE,
+    ZOOM_CHINESE_MAX,
     ZOOM_NAME_MAX,
     NameAction,
     NamedUser,
     NamePlan,
+    chinese_count,
     label_index,
     letter_label,
     match_label,
+    name_problem,
     plan_names,
     pool_matches,
     render_name,
     split_name,
     validate_template,
+    zoom_name_problem,
 )
 
 # Same examples on every run: a property test that fails, fails every time and everywhere.
@@ -278,6 +283,121 @@ def test_pool_matches(email: str, globs: list[str], matches: bool) -> None:
     assert pool_matches(email, globs) is matches
 
 
+# --- names Zoom refuses ---------------------------------------------------------------------------
+
+SIX_HANZI = "北京翻译中心"  # Beijing Translation Centre: 6 Chinese characters
+KANA = "あいうえおか"  # 6 hiragana: Japanese, not Chinese characters
+KANJI = "東京通訳会社"  # 6 kanji: the same ideographs as hanzi, so they count
+
+
+def test_the_limits_are_zooms() -> None:
+    assert (ZOOM_NAME_MAX, ZOOM_CHINESE_MAX) == (64, 5)
+
+
+@pytest.mark.parametrize("part", ["first", "last"])
+def test_64_characters_are_fine_65_are_not(part: str) -> None:
+    def problem(value: str) -> str | None:
+        return zoom_name_problem(value, "A") if part == "first" else zoom_name_problem("A", value)
+
+    assert problem("x" * 64) is None
+    assert problem("x" * 65) == f"the {part} name is 65 characters, over Zoom's 64"
+
+
+@pytest.mark.parametrize("part", ["first", "last"])
+def test_5_chinese_characters_are_fine_6_are_not(part: str) -> None:
+    def problem(value: str) -> str | None:
+        return zoom_name_problem(value, "A") if part == "first" else zoom_name_problem("A", value)
+
+    assert problem(SIX_HANZI[:5]) is None
+    assert problem(SIX_HANZI) == (
+        f"the {part} name '{SIX_HANZI}' has 6 Chinese characters, over Zoom's 5"
+    )
+
+
+def test_scattered_chinese_characters_count_together() -> None:
+    scattered = "北 Acme 京翻 Host 译中心"  # six hanzi, never more than three in a row
+    assert chinese_count(scattered) == 6
+    assert zoom_name_problem(scattered, "A") == (
+        f"the first name '{scattered}' has 6 Chinese characters, over Zoom's 5"
+    )
+
+
+def test_each_name_has_its_own_five() -> None:
+    assert zoom_name_problem("北京翻译中", "上海翻译中") is None  # 5 + 5: fine
+
+
+@pytest.mark.parametrize(
+    ("text", "count"),
+    [
+        (KANA, 0),  # hiragana
+        ("アイウエオカ", 0),  # katakana
+        (KANJI, 6),  # kanji are CJK Unified Ideographs
+        ("東京あいうえお", 2),  # mixed scripts: only the kanji count
+        ("\uff21\uff22\uff23\uff24\uff25\uff26", 0),  # full-width Latin A-F (U+FF21..): not Chinese
+        ("한국어통역사", 0),  # hangul
+        ("「」、。\u3007⺀", 0),  # CJK punctuation, ideographic zero, a radical: not ideographs
+        ("\u3400\u4dbf", 2),  # extension A, first and last
+        ("\U00020000\U0002b740\U00030000", 3),  # extensions B, D, G (beyond the BMP)
+        ("\uf900\U0002f800", 2),  # compatibility ideographs and their supplement
+    ],
+)
+def test_chinese_count(text: str, count: int) -> None:
+    assert chinese_count(text) == count
+
+
+def test_six_kana_are_fine_six_kanji_are_not() -> None:
+    assert zoom_name_problem(KANA, "") is None
+    assert zoom_name_problem(KANJI, "") == (
+        f"the first name '{KANJI}' has 6 Chinese characters, over Zoom's 5"
+    )
+
+
+def test_the_count_covers_every_ideograph_this_python_knows() -> None:
+    """Every code point this Python's Unicode names a CJK ideograph counts, and no other
+    assigned one does (newer extensions are unassigned here, and counted anyway)."""
+    missed, extra = [], []
+    for code in range(0x3000, 0x32400):
+        char = chr(code)
+        named = unicodedata.name(char, "").startswith(
+            ("CJK UNIFIED IDEOGRAPH-", "CJK COMPATIBILITY IDEOGRAPH-")
+        )
+        counted = chinese_count(char) == 1
+        if named and not counted:
+            missed.append(f"U+{code:04X}")
+        elif counted and not named and unicodedata.category(char) != "Cn":
+            extra.append(f"U+{code:04X}")
+    assert (missed, extra) == ([], [])
+
+
+def test_lengths_are_code_points() -> None:
+    # 32 emoji with a skin tone: 64 code points, though 32 symbols on screen (Zoom does not
+    # say how it counts; the tool counts code points, as documented).
+    assert zoom_name_problem("\U0001f44b\U0001f3fd" * 32, "") is None
+    assert zoom_name_problem("\U0001f44b\U0001f3fd" * 32 + "x", "") is not None
+
+
+@pytest.mark.parametrize(
+    ("name", "problem"),
+    [
+        ("Acme Corp Host A", None),
+        (f"{'x' * 62} A", None),  # 64 in all
+        ("x" * 65, "the name is 65 characters, over Zoom's 64"),
+        (f"{SIX_HANZI} A", f"the first name '{SIX_HANZI}' has 6 Chinese characters, over Zoom's 5"),
+        (
+            f"Host {SIX_HANZI}",
+            f"the last name '{SIX_HANZI}' has 6 Chinese characters, over Zoom's 5",
+        ),
+        (f"{SIX_HANZI[:3]} {SIX_HANZI[3:]}", None),  # split on the space: 3 + 3
+        ("", "the name is empty"),
+        (" Host A", "the name has spaces at its start or end"),
+        ("Host\nA", "the name has a control character"),
+        ("Host\x85A", "the name has a control character"),  # C1 (NEL) too
+    ],
+)
+def test_name_problem(name: str, problem: str | None) -> None:
+    assert name_problem(name) == problem
+
+
 # --- the plan -----------------------------------------------------------------------------------
 
 
@@ -385,7 +505,7 @@ class TestPlan:
         users = [user("a@x", "Ann"), user("b@x", "Ben")]
         result = plan(users, org=org)
         assert [c.action for c in result.changes] == [NameAction.REFUSED] * 2
-        assert result.changes[0].reason == f"the name is 72 characters; Zoom allows {ZOOM_NAME_MAX}"
+        assert result.changes[0].reason == f"the name is 72 characters, over Zoom's {ZOOM_NAME_MAX}"
         # A refused user still holds its label: the labels of the others do not shift.
         assert [c.label for c in result.changes] == ["A", "B"]
 
@@ -393,6 +513,27 @@ class TestPlan:
         org = "x" * (ZOOM_NAME_MAX - len(" Host A"))
         change = plan([user("a@x", "Ann")], org=org).changes[0]
         assert (len(change.new_name), change.action) == (64, NameAction.RENAME)
+
+    def test_an_org_of_six_chinese_characters_is_refused_for_every_user(self) -> None:
+        users = [user("a@x", "Ann"), user("b@x", "Ben")]
+        result = plan(users, org=SIX_HANZI)
+        assert [(c.action, c.label) for c in result.changes] == [
+            (NameAction.REFUSED, "A"),
+            (NameAction.REFUSED, "B"),
+        ]
+        assert result.changes[0].reason == (
+            f"the first name '{SIX_HANZI} Host' has 6 Chinese characters, over Zoom's 5"
+        )
+        five = plan(users, org=SIX_HANZI[:5])
+        assert [c.action for c in five.changes] == [NameAction.RENAME] * 2
+
+    def test_an_explicit_name_zoom_would_refuse_is_refused(self) -> None:
+        result = plan([user("a@x", "Ann"), user("b@x", "Ben")], explicit={"b@x": f"Desk {KANJI}"})
+        assert outcome(result)[0][2] == "rename"
+        assert (result.changes[1].action, result.changes[1].reason) == (
+            NameAction.REFUSED,
+            f"the last name '{KANJI}' has 6 Chinese characters, over Zoom's 5",
+        )
 
     @pytest.mark.parametrize(
         ("org", "reason"),

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import random
 
 import httpx
 import pytest
 
-from tests.fakes.zoom import FakeZoom, VirtualClock, run_virtual
+from tests.fakes.zoom import FakeRequest, FakeZoom, Fault, VirtualClock, run_virtual
 from tests.zoom.conftest import SECRET, ClientFactory
 from usked_cli.errors import ConfigError
+from usked_cli.zoom.client import ZoomClient
 from usked_cli.zoom.errors import ZoomAuthError, ZoomCredentialsMissing, ZoomScopeError
 
 
@@ -196,7 +198,7 @@ def test_missing_scope_says_which_scope_to_add(fake: FakeZoom, make_client: Clie
                 await zoom.update_user_names(user.id, first_name="Host")
             assert "user:write:admin" in caught.value.message
             assert "user:write:admin" in caught.value.scopes
-            assert caught.value.code == 4700
+            assert caught.value.code == 4711
             assert caught.value.exit_code == 1
 
     run_virtual(main())
@@ -216,3 +218,94 @@ def test_token_info_reports_scopes_and_api_url_but_never_the_token(
             assert "fake-access-token" not in repr(zoom)
 
     run_virtual(main())
+
+
+# --- token churn (issue 14) ---------------------------------------------------------------------
+
+
+def _churning_fake(clock: VirtualClock, seed: int) -> FakeZoom:
+    """Every token revoked 3 s after it was issued (its expires_in says an hour), a new token
+    revoking the old, 200 ms of latency, 4 % of answers 5xx and 4 % per-second 429s."""
+    fake = FakeZoom(
+        clock=clock.monotonic,
+        now=clock.now,
+        client_secret=SECRET,
+        revoke_after=3.0,
+        latency=0.2,
+        seed=seed,
+    )
+    rng = random.Random(seed)
+
+    def faults(request: FakeRequest) -> Fault | None:
+        if not request.path.startswith("/v2/"):
+            return None  # the token endpoint answers
+        roll = rng.random()
+        if roll < 0.04:
+            return Fault.server_error(503)
+        if roll < 0.08:
+            return Fault.too_many_requests(retry_after="1")
+        return None
+
+    fake.fault_rule = faults
+    return fake
+
+
+def _renames_under_churn(seed: int) -> tuple[list[BaseException], FakeZoom]:
+    """300 renames, 20 at a time, as `admin zoom-users rename` sends them: the failures."""
+    clock = VirtualClock()
+    fake = _churning_fake(clock, seed)
+    users = fake.add_users(300)
+
+    async def main() -> list[object]:
+        async with ZoomClient(
+            **fake.credentials(),
+            transport=fake.transport(),
+            monotonic=clock.monotonic,
+            sleep=clock.sleep,
+            now=clock.now,
+            rng=random.Random(seed),
+        ) as zoom:
+            return await zoom.gather(
+                (
+                    zoom.update_user_names(u.id, first_name="Acme Host", last_name=str(i))
+                    for i, u in enumerate(users)
+                ),
+                concurrency=20,
+                return_exceptions=True,
+            )
+
+    results = run_virtual(main())
+    return [r for r in results if isinstance(r, BaseException)], fake
+
+
+def test_token_churn_never_fails_a_rename_50_runs_in_a_row() -> None:
+    # Before: a request that met 124 a second time, with the token that replaced its first,
+    # gave up; 300 renames lost 16 users in about one run in four.
+    for seed in range(50):
+        failures, fake = _renames_under_churn(seed)
+        assert failures == [], f"run {seed}: {failures[:3]}"
+        assert len(fake.patch_counts()) == 300, f"run {seed}"
+        assert set(fake.patch_counts().values()) == {1}, f"run {seed}"  # each user once
+        assert fake.token_requests >= 2  # tokens really churned
+
+
+def test_a_token_refused_as_soon_as_it_is_fetched_still_fails_the_request(
+    fake: FakeZoom, make_client: ClientFactory
+) -> None:
+    # Every token refused at once (as wrong credentials for this API host would be): one
+    # replacement, refused too, and the request gives up with the 401 (not a loop).
+    user = fake.add_user("a@acme.org", "A", "B")
+    fake.revoke_after = 0.0
+
+    async def main() -> ZoomAuthError:
+        async with make_client() as zoom:
+            try:
+                await zoom.get_user(user.id)
+            except ZoomAuthError as exc:
+                return exc
+        raise AssertionError("a refused token was used without end")
+
+    error = run_virtual(main())
+    assert error.code == 124
+    assert fake.token_requests == 2
+    assert [r.status for r in fake.api_requests()] == [401, 401]

@@ -15,7 +15,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.fakes.zoom import FakeZoom, Fault, StepClock, loopback, run_virtual, serve
+from tests.fakes.zoom import DEFAULT_EPOCH, FakeZoom, Fault, StepClock, loopback, run_virtual, serve
 from tests.zoom.conftest import ClientFactory
 from usked_cli.zoom.client import ZoomClient
 
@@ -231,3 +231,98 @@ def test_loopback_helper_generates_users() -> None:
     with loopback(5, latency=0.0) as (fake, server):
         assert len(fake.users) == 5
         assert server.oauth_url == f"http://127.0.0.1:{server.port}/oauth/token"
+
+
+# --- the fake follows what Zoom documents (issue 14) ---------------------------------------------
+
+
+def test_fake_lists_scheduled_meetings_only_and_the_dashboard_every_live_one(
+    fake: FakeZoom, make_client: ClientFactory
+) -> None:
+    from datetime import timedelta
+
+    fake.plan = "business"
+    fake.scopes.update({"dashboard_meetings:read:admin", "dashboard_webinars:read:admin"})
+    host = fake.add_user("host-a@acme.org", "Host", "A")
+    start = DEFAULT_EPOCH - timedelta(minutes=10)  # the virtual clock starts there
+    scheduled = fake.add_meeting(host, "Scheduled", start, status="started")
+    instant = fake.add_meeting(host, "Instant", start, type=1, status="started")
+    room = fake.add_meeting(host, "Room", start, type=4, status="started")
+    webinar = fake.add_meeting(host, "Town hall", start, status="started", webinar=True)
+
+    async def main() -> tuple[set[int], set[int], set[int]]:
+        async with make_client() as zoom:
+            listed = {m.id async for m in zoom.iter_user_meetings(host.id, "live")}
+            live = {s.id for s in await zoom.live_sessions("meeting")}
+            webinars = {s.id for s in await zoom.live_sessions("webinar")}
+            return listed, live, webinars
+
+    listed, live, webinars = run_virtual(main())
+    assert listed == {scheduled.id}  # instant and personal-room meetings are not listed
+    assert live == {scheduled.id, instant.id, room.id}
+    assert webinars == {webinar.id}
+
+
+def test_fake_dashboard_answers_business_plans_only(
+    fake: FakeZoom, make_client: ClientFactory
+) -> None:
+    from usked_cli.zoom.errors import ZoomError
+
+    fake.scopes.add("dashboard_meetings:read:admin")
+
+    async def main() -> ZoomError:
+        async with make_client() as zoom:
+            try:
+                await zoom.live_sessions("meeting")
+            except ZoomError as exc:
+                return exc
+        raise AssertionError("a Pro account's Dashboard answered")
+
+    error = run_virtual(main())
+    assert (error.status, error.code) == (400, 200)
+    assert "Business or higher" in (error.zoom_message or "")
+
+
+def test_fake_tokens_may_hold_granular_scopes_only(
+    fake: FakeZoom, make_client: ClientFactory
+) -> None:
+    from usked_cli.zoom.errors import ZoomScopeError
+
+    fake.scopes = {"user:read:list_users:admin", "meeting:read:meeting:admin"}
+    user = fake.add_user("a@acme.org", "A", "B")
+
+    async def main() -> ZoomScopeError:
+        async with make_client() as zoom:
+            info = await zoom.token_info()
+            assert info.scopes == frozenset(fake.scopes)
+            assert [u.id async for u in zoom.iter_users()] == [user.id]
+            try:
+                await zoom.get_user(user.id)  # needs user:read:user:admin
+            except ZoomScopeError as exc:
+                return exc
+        raise AssertionError("a missing scope was not refused")
+
+    error = run_virtual(main())
+    assert (error.status, error.code) == (400, 4711)
+    assert "user:read:user:admin" in error.scopes
+
+
+def test_fake_webinars_have_their_own_endpoint(fake: FakeZoom, make_client: ClientFactory) -> None:
+    from usked_cli.zoom.errors import ZoomNotFound
+
+    fake.scopes.add("webinar:read:admin")
+    host = fake.add_user("host-a@acme.org", "Host", "A")
+    webinar = fake.add_meeting(host, "Town hall", DEFAULT_EPOCH, webinar=True)
+
+    async def main() -> str:
+        async with make_client() as zoom:
+            found = await zoom.get_webinar(webinar.id)
+            assert found.type == 5
+            try:
+                await zoom.get_meeting(webinar.id)
+            except ZoomNotFound as exc:
+                return exc.message
+        raise AssertionError("a webinar's id was found as a meeting")
+
+    assert "meeting not found" in run_virtual(main())
+    assert "/w/" in webinar.join_url

@@ -316,3 +316,48 @@ def test_backoff_grows_with_jitter_and_a_cap() -> None:
     assert backoff(1, base=0.5, cap=8, jitter=0.999) < 0.625
     assert backoff(3, base=0.5, cap=8, jitter=0.5) == pytest.approx(2.0)
     assert backoff(10, base=0.5, cap=8, jitter=0.999) <= 8
+
+
+# --- X-RateLimit-Reset (issue 14) -------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        (str(int((NOW + timedelta(seconds=2)).timestamp())), NOW + timedelta(seconds=2)),
+        (str(int((NOW - timedelta(seconds=5)).timestamp())), NOW),  # already past: now
+        ("3", NOW + timedelta(seconds=3)),  # a small number: seconds from now
+        ("2026-03-02T15:00:04Z", NOW + timedelta(seconds=4)),
+        ("", None),
+        (None, None),
+    ],
+)
+def test_parse_rate_limit_reset(value: str | None, expected: datetime | None) -> None:
+    from usked_cli.zoom.ratelimit import parse_rate_limit_reset
+
+    assert parse_rate_limit_reset(value, NOW) == expected
+
+
+def test_a_per_second_429_with_only_x_ratelimit_reset_waits_for_it(
+    fake: FakeZoom, clock: VirtualClock, make_client: ClientFactory
+) -> None:
+    # The fake at a real limit of 1/s in the light category, its 429s carrying
+    # X-RateLimit-Reset (a Unix time) and no Retry-After; the client believes 30/s, so it runs
+    # into the real limit and must wait for the reset it is given. A short backoff instead
+    # (what a 429 without either header gets: 0.1-0.5 s) would meet several 429s per call.
+    fake.rate_limits = {"light": 1, "medium": 20, "heavy": 10}
+    fake.retry_after = None
+    fake.rate_limit_reset = True
+    user = fake.add_user("a@acme.org", "A", "B")
+
+    async def main() -> float:
+        async with make_client() as zoom:
+            for _ in range(4):
+                await zoom.get_user(user.id)
+        return clock.monotonic()
+
+    elapsed = run_virtual(main())
+    statuses = [r.status for r in fake.api_requests("GET", f"/v2/users/{user.id}")]
+    assert statuses.count(200) == 4
+    assert 1 <= statuses.count(429) <= 3  # at most one per call after the first
+    assert elapsed >= 3  # four calls at one a second

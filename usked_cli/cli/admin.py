@@ -199,7 +199,12 @@ def conflicts_cmd(
                 users = await fetch_users(zoom, globs=globs, on_page=bar.pages())
                 bar.phase("reading host users' meetings", total=len(users))
                 schedules = await fetch_schedules(
-                    zoom, users, start, end, on_done=lambda _user: bar.advance()
+                    zoom,
+                    users,
+                    start,
+                    end,
+                    on_done=lambda _user: bar.advance(),
+                    warn=context.out.warn,
                 )
         if max_concurrent > 1:
             records = overcommit_records(

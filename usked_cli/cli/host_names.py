@@ -66,7 +66,8 @@ Template (default `org.host_name_template`): {org}, {letter} (A..Z, AA, AB, …)
 A user whose name already renders from the template keeps its label; the others, in email order,
 take the lowest free labels, so a rerun after adding users renames only the new ones. Each user
 gets display_name = the new name, and first_name / last_name = the name split on its last space.
-Names over Zoom's 64 characters are refused in the plan (exit 2), before any request.
+Names Zoom would refuse (a first or last name over 64 characters, or with more than 5 Chinese
+characters) are refused in the plan (exit 2), before any change.
 
 The plan is shown first; --dry-run stops there (--json / --csv print it). The plan's CSV has
 the columns email,name,current_name,action,reason and is exactly what --from-csv reads: edit the
@@ -358,11 +359,14 @@ def _run_rename(
         plan_record,
         planned_renames,
     )
+    from usked_cli.zoom.check import RENAME_ENDPOINTS, require_scopes
 
     out = context.out
 
     async def main() -> dict[str, Any] | None:
         async with context.zoom_client() as zoom:
+            if not dry_run:  # every scope the run needs, before its first PATCH
+                await require_scopes(zoom, RENAME_ENDPOINTS, what="a rename")
             if unfinished is not None:
                 counts = unfinished.counts
                 out.note(
@@ -397,8 +401,10 @@ def _run_rename(
             if plan.refused:
                 first = plan.refused[0]
                 raise InputError(
-                    f"{len(plan.refused)} names refused, e.g. {first.email}: {first.reason}",
-                    hint="shorten the template or the org name (Zoom allows 64 characters)",
+                    f"{len(plan.refused)} name{'' if len(plan.refused) == 1 else 's'} "
+                    f"refused, e.g. {first.email}: {first.reason}",
+                    hint="shorten org.name or the template (a first or last name: at most 64 "
+                    "characters, at most 5 of them Chinese)",
                 )
             if dry_run:
                 return None
@@ -631,12 +637,15 @@ def _run_undo(
     concurrency: int,
 ) -> None:
     from usked_cli.renames import plan_undo
+    from usked_cli.zoom.check import RENAME_ENDPOINTS, require_scopes
 
     unfinished = None if lock is None else journal.find_unfinished(key)
     out = context.out
 
     async def main() -> dict[str, Any] | None:
         async with context.zoom_client() as zoom:
+            if not dry_run:  # every scope the run needs, before its first PATCH
+                await require_scopes(zoom, RENAME_ENDPOINTS, what="an undo")
             if unfinished is not None:
                 out.note(f"resuming undo run {unfinished.run_id} of {target.run_id}")
                 _confirm(f"Finish undo run {unfinished.run_id}?", yes)

@@ -25,8 +25,12 @@ never written to disk, a cache or a log.
 
 Before handing it out, Zoom is asked whether the meeting's host user is already running another
 meeting: starting a second one offers to end the first, so during an overrun a host link could
-end someone else's session. If the host user is at `zoom.max_concurrent_meetings`, the link is
-refused (exit 4) unless `--force`.
+end someone else's session. If the host user is at `zoom.max_concurrent_meetings` (or runs a
+webinar), the link is refused (exit 4) unless `--force`. Scheduled meetings are seen on every
+plan; instant and personal-room meetings and webinars only through Zoom's Dashboard (Business
+plans and up, scopes dashboard_meetings:read:admin and dashboard_webinars:read:admin). When
+those cannot be checked, a warning says so (and --json's `guard`); `zoom.guard = "strict"`
+refuses instead. A /w/ link is a webinar: its start link comes from Zoom's webinar.
 
 With --wait, everything that can fail early is checked before waiting: the request, the
 Zoom credentials (a token) and the meeting (Zoom must know it; its host user is named). The link
@@ -73,6 +77,7 @@ def host_link_cmd(
         MAX_WAIT_HOURS,
         check_meeting,
         fetch_host_link,
+        is_webinar_link,
         not_open_message,
         window_for,
         zoom_meeting_id,
@@ -83,6 +88,8 @@ def host_link_cmd(
         raise InputError("--open and --json are alternatives: the link goes to one place")
     occurrences = occurrences_of(context, request_id, ics)
     assignment, meeting_id = zoom_meeting_id(occurrences)
+    webinar = is_webinar_link(assignment.invite_link)
+    what = "webinar" if webinar else "meeting"
     settings = context.settings()
     tz = settings.zone
     lead = settings.org.host_link_lead_minutes
@@ -107,9 +114,9 @@ def host_link_cmd(
                 )
             # Fail now, not after hours of waiting: credentials, and a meeting Zoom knows.
             async with context.zoom_client() as zoom:
-                checked = await check_meeting(zoom, meeting_id)
+                checked = await check_meeting(zoom, meeting_id, webinar=webinar)
             context.out.note(
-                f"meeting {checked.meeting_id} is on Zoom, hosted by "
+                f"{what} {checked.meeting_id} is on Zoom, hosted by "
                 f"{checked.host_email or checked.host_id}; "
                 "its host link is fetched when the window opens"
             )
@@ -122,15 +129,24 @@ def host_link_cmd(
                 max_concurrent=settings.zoom.max_concurrent_meetings,
                 force=force,
                 tz=tz,
+                webinar=webinar,
+                strict=settings.zoom.guard == "strict",
+            )
+        if link.guard.unchecked:
+            context.out.warn(
+                f"{link.guard.unchecked_message()}; the host link is handed out all the same "
+                '(zoom.guard = "strict" refuses instead)'
             )
         for busy in link.busy_with:
             context.out.warn(
-                f'--force: host user is running "{busy.topic}" (meeting {busy.id}); '
-                "starting this meeting may end it"
+                f'--force: host user is running "{busy.topic}" ({busy.kind} {busy.id}); '
+                f"starting this {what} may end it"
             )
         return {
             "request_id": assignment.request_id,
+            "kind": what,
             "meeting_id": str(link.meeting.id),
+            "guard": link.guard.as_json(),
             "host_user": {"id": link.meeting.host_id, "email": link.meeting.host_email},
             "start_url": link.meeting.start_url,
             "window_opens": window.opens.astimezone(tz).isoformat(),

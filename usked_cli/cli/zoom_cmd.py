@@ -18,21 +18,34 @@ app = typer.Typer(
 )
 
 
-@app.command("check")
+_CHECK_HELP = """\
+Check the Zoom app: a token, one page of users, and every capability each command needs.
+
+Each capability is read from the scopes the token holds (classic or granular names); where the
+names cannot tell, one cheap real call decides (the Dashboard, which also depends on the plan).
+Capabilities: list users, get a user, update a user (pool renames and undo; needed when
+zoom.host_users names a pool), get a meeting, list a user's meetings (host links: always
+needed), get a webinar (/w/ requests, webinars in conflicts), live meetings through the
+Dashboard (the host-link guard's instant and personal-room meetings and webinars; needed when
+zoom.guard is strict).
+
+Exit 0 when everything the configuration needs works (what it can do without is listed as a
+warning), 1 otherwise (each problem named, with the commands it affects). Missing credentials
+are exit 2 and name the settings to set.
+
+Examples:
+
+```
+usked zoom check
+usked zoom check --json | jq '.capabilities[] | select(.granted | not)'
+```
+"""
+
+
+@app.command("check", help=_CHECK_HELP)
 def check_cmd(ctx: typer.Context, json_output: JsonOpt = False) -> None:
-    """Get a token and one page of users; report the account, the API base and the scopes.
-
-    Exit 0 when the app can do everything this tool needs, 1 otherwise (each problem is listed).
-    Missing credentials are exit 2 and name the settings to set.
-
-    Examples:
-
-    ```
-    usked zoom check
-    usked zoom check --json | jq .capabilities
-    ```
-    """
     from usked_cli.errors import EXIT_FAILURE
+    from usked_cli.render import Column
     from usked_cli.zoom.check import check_zoom
 
     context = app_context(ctx)
@@ -41,7 +54,11 @@ def check_cmd(ctx: typer.Context, json_output: JsonOpt = False) -> None:
     async def main() -> dict[str, Any]:
         async with context.zoom_client(quiet_retries=True) as zoom:
             return await check_zoom(
-                zoom, account_id=settings.zoom.account_id, api_url=settings.zoom.api_url
+                zoom,
+                account_id=settings.zoom.account_id,
+                api_url=settings.zoom.api_url,
+                pool=bool(settings.zoom.host_users),
+                strict_guard=settings.zoom.guard == "strict",
             )
 
     report = context.run(main())
@@ -56,13 +73,29 @@ def check_cmd(ctx: typer.Context, json_output: JsonOpt = False) -> None:
         out.line(f"token:\t{report['token']}")
         users = report["users"]
         out.line(f"users:\t{'failed' if users is None else f'ok ({users} active)'}")
-        for capability in report["capabilities"]:
-            state = (
-                "ok" if capability["granted"] else "MISSING " + " or ".join(capability["scopes"])
-            )
-            out.line(f"scope {capability['name']}:\t{state}")
+        if report["capabilities"]:
+            if out.is_tty:
+                out.line("")
+            rows = [
+                {
+                    "name": c["name"],
+                    "state": c["state"] + ("" if c["required"] else " (optional)")
+                    if not c["granted"]
+                    else "granted",
+                    "commands": c["commands"],
+                }
+                for c in report["capabilities"]
+            ]
+            columns = [
+                Column("name", "Capability", kind="id"),
+                Column("state", "State", kind="id"),
+                Column("commands", "Commands affected"),
+            ]
+            out.table(columns, rows)
         for problem in report["problems"]:
             out.error(problem)
+        for warning in report["warnings"]:
+            out.warn(warning)
         if report["hint"]:
             out.note(f"hint: {report['hint']}")
         out.note("Zoom is usable" if report["usable"] else "Zoom is not usable yet")

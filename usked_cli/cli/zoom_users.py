@@ -158,7 +158,12 @@ def free_cmd(
                 licensed = [u for u in users if u.licensed]
                 bar.phase("reading host users' meetings", total=len(licensed))
                 schedules = await fetch_schedules(
-                    zoom, licensed, window_start, window_end, on_done=lambda _user: bar.advance()
+                    zoom,
+                    licensed,
+                    window_start,
+                    window_end,
+                    on_done=lambda _user: bar.advance(),
+                    warn=context.out.warn,
                 )
         free, blocked = free_records(
             schedules, at=start, duration_minutes=minutes, padding_minutes=padding

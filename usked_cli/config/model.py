@@ -38,7 +38,8 @@ from usked_cli.config import sources
 from usked_cli.errors import ConfigError
 from usked_cli.zoom.ratelimit import PLAN_RATE_LIMITS
 
-PlanName = Literal["pro", "business", "custom"]
+PlanName = Literal["free", "pro", "business", "enterprise", "custom"]
+GuardMode = Literal["warn", "strict"]
 
 
 class _Section(BaseModel):
@@ -96,6 +97,11 @@ class ZoomSettings(_Section):
         1, ge=1, le=2, description="Meetings one host user may run at once (2 on Business and up)."
     )
     plan: PlanName = "pro"
+    guard: GuardMode = Field(
+        "warn",
+        description="When some kinds of live meeting cannot be checked before a host link is "
+        "handed out (no Dashboard: Pro plan or scope): warn, or refuse (strict).",
+    )
     rate_limits: RateLimits | None = None
     rate_share: float = Field(
         0.8, ge=0.05, le=1.0, description="Part of the account's rate limit this tool may use."

@@ -22,9 +22,10 @@ Conventions (the CLI help repeats them):
 * **Actions**: `unchanged` when the display name and first/last already match; `rename` otherwise
   (including a user whose display name is right but whose first/last split differently, reason
   "first/last differ", so every Zoom surface shows the generic name); `refused` when the new name
-  cannot be set: longer than Zoom's 64-character limit (display, first or last name), empty, with
-  spaces at either end, or with control characters. Refusals are made in the plan, before any
-  request; a refused user still holds its label, so the other labels do not shift.
+  cannot be set (`name_problem`): longer than Zoom's 64-character limit (display, first or last
+  name), more than 5 Chinese characters in the first or in the last name (`zoom_name_problem`),
+  empty, with spaces at either end, or with control characters. Refusals are made in the plan,
+  before any request; a refused user still holds its label, so the other labels do not shift.
 * **Warnings**: a planned name equal to the current name of a user outside the selection; two
   selected users planned with the same name; an explicit name for an email not in the selection.
 """
@@ -41,29 +42,62 @@ from typing import Literal, NamedTuple
 
 __all__ = [
     "DEFAULT_TEMPLATE",
+    "ZOOM_CHINESE_MAX",
     "ZOOM_NAME_MAX",
     "NameAction",
     "NameChange",
     "NamePlan",
     "NamedUser",
+    "chinese_count",
     "label_index",
     "letter_label",
     "match_label",
+    "name_problem",
     "plan_names",
     "pool_matches",
     "render_name",
     "split_name",
     "uses_org",
     "validate_template",
+    "zoom_name_problem",
 ]
 
 DEFAULT_TEMPLATE = "{org} Host {letter}"
 #: Zoom's limit on `first_name` and `last_name`; the display name is held to it as well.
 ZOOM_NAME_MAX = 64
+#: Zoom's limit on the Chinese characters of `first_name`, and of `last_name` (its OpenAPI
+#: description of PATCH /users/{userId}).
+ZOOM_CHINESE_MAX = 5
 _PLACEHOLDERS_HELP = "use {org}, {letter}, {n} or {n:02} (zero-padded to 2 digits)"
 # Pattern strings: `re` compiles and caches them on first use, not at import.
 _TOKEN = r"\{\{|\}\}|\{([^{}]*)\}|[{}]|[^{}]+"
-_CONTROL = r"[\x00-\x1f\x7f]"
+# Every control character (Unicode category Cc): C0, DEL and C1. Zoom's rules say nothing of them,
+# but a name that starts a meeting must not carry a line break or a terminal escape.
+_CONTROL = r"[\x00-\x1f\x7f-\x9f]"
+# What counts as a Chinese character: Zoom does not say, so every code point Unicode assigns to a
+# CJK ideograph block counts: the CJK Unified Ideographs (U+4E00..U+9FFF) with extensions A to I,
+# and the CJK Compatibility Ideographs and their supplement (Chinese characters too, kept
+# separate for round trips with older encodings). Japanese kanji are these same characters and
+# count; kana, hangul, radicals, CJK punctuation and full-width Latin letters do not. Whole
+# blocks are listed, unassigned tails included, so the count does not depend on the Unicode
+# version of this Python. Counting a rare ideograph Zoom might not count refuses a name in the
+# plan, where it is cheap to change, rather than letting it fail mid-run.
+_CHINESE = (
+    "["
+    "\u3400-\u4dbf"  # extension A
+    "\u4e00-\u9fff"  # CJK Unified Ideographs
+    "\uf900-\ufaff"  # CJK Compatibility Ideographs
+    "\U00020000-\U0002a6df"  # extension B
+    "\U0002a700-\U0002b73f"  # extension C
+    "\U0002b740-\U0002b81f"  # extension D
+    "\U0002b820-\U0002ceaf"  # extension E
+    "\U0002ceb0-\U0002ebef"  # extension F
+    "\U0002ebf0-\U0002ee5f"  # extension I
+    "\U0002f800-\U0002fa1f"  # CJK Compatibility Ideographs Supplement
+    "\U00030000-\U0003134f"  # extension G
+    "\U00031350-\U000323af"  # extension H
+    "]"
+)
 
 
 def letter_label(index: int) -> str:
@@ -205,6 +239,44 @@ def split_name(name: str) -> tuple[str, str]:
     """
     first, space, last = name.rpartition(" ")
     return (first, last) if space else (name, "")
+
+
+def chinese_count(text: str) -> int:
+    """How many Chinese characters (CJK ideographs, see `_CHINESE`) `text` holds."""
+    return len(re.findall(_CHINESE, text))
+
+
+def zoom_name_problem(first: str, last: str) -> str | None:
+    """Why Zoom would refuse this `first_name` / `last_name` pair, in one line, or None.
+
+    Zoom takes at most 64 characters in each, and at most 5 Chinese characters in each (its
+    OpenAPI description). Characters are counted as Python's `len` does: code points, so an
+    emoji with a skin tone is two, and "é" written as e + accent is two.
+    """
+    for what, value in (("first name", first), ("last name", last)):
+        if len(value) > ZOOM_NAME_MAX:
+            return f"the {what} is {len(value)} characters, over Zoom's {ZOOM_NAME_MAX}"
+        if (count := chinese_count(value)) > ZOOM_CHINESE_MAX:
+            return (
+                f"the {what} {value!r} has {count} Chinese characters, "
+                f"over Zoom's {ZOOM_CHINESE_MAX}"
+            )
+    return None
+
+
+def name_problem(name: str) -> str | None:
+    """Why a new display name cannot be set, in one line, or None: empty, spaces at either end,
+    a control character, over 64 characters, or a first or last name (`split_name`) Zoom would
+    refuse (`zoom_name_problem`). Lengths count code points (Python's `len`)."""
+    if not name.strip():
+        return "the name is empty"
+    if name != name.strip():
+        return "the name has spaces at its start or end"
+    if re.search(_CONTROL, name):
+        return "the name has a control character"
+    if len(name) > ZOOM_NAME_MAX:
+        return f"the name is {len(name)} characters, over Zoom's {ZOOM_NAME_MAX}"
+    return zoom_name_problem(*split_name(name))
 
 
 def pool_matches(email: str, globs: Sequence[str]) -> bool:
@@ -357,7 +429,7 @@ def _change(
             reason = f"label shown by {keeper.email} too"
         else:
             reason = "new label"
-        if refusal := _refusal(new_name, first, last):
+        if refusal := name_problem(new_name):
             action, reason = NameAction.REFUSED, refusal
     return NameChange(
         user_id=user.user_id,
@@ -370,20 +442,6 @@ def _change(
         action=action,
         reason=reason,
     )
-
-
-def _refusal(name: str, first: str, last: str) -> str | None:
-    """Why Zoom cannot take this name, or None."""
-    if not name.strip():
-        return "the name is empty"
-    if name != name.strip():
-        return "the name has spaces at its start or end"
-    if re.search(_CONTROL, name):
-        return "the name has a control character"
-    for what, value in (("name", name), ("first name", first), ("last name", last)):
-        if len(value) > ZOOM_NAME_MAX:
-            return f"the {what} is {len(value)} characters; Zoom allows {ZOOM_NAME_MAX}"
-    return None
 
 
 def _warnings(

@@ -55,6 +55,7 @@ class Meeting:
     start: datetime
     end: datetime
     occurrence_id: str | None = None
+    kind: str = "meeting"  # or "webinar": it takes its host user all the same
 
     def __post_init__(self) -> None:
         if _utc(self.end, "end") < _utc(self.start, "start"):

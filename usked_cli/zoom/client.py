@@ -43,7 +43,7 @@ import ssl
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime, tzinfo
+from datetime import UTC, datetime, timedelta, tzinfo
 from types import TracebackType
 from typing import Any, Literal, TypeVar, overload
 from urllib.parse import quote
@@ -66,6 +66,8 @@ from usked_cli.zoom.errors import (
 )
 from usked_cli.zoom.models import (
     RECURRING_FIXED_TIME,
+    WEBINAR_RECURRING_FIXED_TIME,
+    ZoomLiveSession,
     ZoomMeeting,
     ZoomMeetingSummary,
     ZoomScheduledOccurrence,
@@ -128,8 +130,54 @@ LIST_MEETINGS = Endpoint(
 GET_USER_TOKEN = Endpoint(
     "GET", "/users/{userId}/token", "light", ("user:read:admin", "user:read:token:admin"), "user"
 )
-ENDPOINTS = (LIST_USERS, GET_USER, UPDATE_USER, GET_MEETING, LIST_MEETINGS, GET_USER_TOKEN)
+GET_WEBINAR = Endpoint(
+    "GET",
+    "/webinars/{webinarId}",
+    "light",
+    ("webinar:read:admin", "webinar:read:webinar:admin"),
+    "webinar",
+)
+LIST_WEBINARS = Endpoint(
+    "GET",
+    "/users/{userId}/webinars",
+    "medium",
+    ("webinar:read:admin", "webinar:read:list_webinars:admin"),
+    "user",
+)
+# The Dashboard (Business plans and up): "Resource-intensive", limited per minute; one call
+# per command, counted against the heavy category here.
+LIVE_MEETINGS = Endpoint(
+    "GET",
+    "/metrics/meetings",
+    "heavy",
+    ("dashboard_meetings:read:admin", "dashboard:read:list_meetings:admin"),
+    "meeting",
+)
+LIVE_WEBINARS = Endpoint(
+    "GET",
+    "/metrics/webinars",
+    "heavy",
+    ("dashboard_webinars:read:admin", "dashboard:read:list_webinars:admin"),
+    "webinar",
+)
+ENDPOINTS = (
+    LIST_USERS,
+    GET_USER,
+    UPDATE_USER,
+    GET_MEETING,
+    LIST_MEETINGS,
+    GET_USER_TOKEN,
+    GET_WEBINAR,
+    LIST_WEBINARS,
+    LIVE_MEETINGS,
+    LIVE_WEBINARS,
+)
 
+# A token refused within this long of its arrival, by a request that had already met a 124,
+# is refused for what it is, not for its age: the credentials or the API host are wrong.
+FRESH_TOKEN_SECONDS = 1.0
+# Newer tokens one request may go through (each replacing one refused): a bound, not a budget.
+MAX_TOKEN_REFRESHES = 8
 # Zoom's codes for "the token lacks a scope" (4700 documented; 4711 seen for granular scopes).
 SCOPE_CODES = frozenset({4700, 4711})
 NOT_FOUND_NOUNS = {1001: "user", 3001: "meeting"}
@@ -166,6 +214,7 @@ class _AccessToken:
     secret: _Secret
     refresh_at: float  # monotonic time after which it is not used for new requests
     info: ZoomTokenInfo
+    fetched_at: float = 0.0  # monotonic time it arrived
 
 
 class ZoomClient:
@@ -374,6 +423,47 @@ class ZoomClient:
         )
         return ZoomMeeting.from_api(data)
 
+    async def get_webinar(self, webinar_id: int | str) -> ZoomMeeting:
+        """GET /webinars/{id}: a webinar's details and start link (not in repr), as a meeting's;
+        its `type` is 5, 6 or 9."""
+        wid = str(webinar_id).replace(" ", "")
+        data = await self._call_json(GET_WEBINAR, f"/webinars/{_segment(wid)}", what=wid)
+        return ZoomMeeting.from_api(data)
+
+    async def iter_user_webinars(
+        self, user_id: str, type: str = "scheduled", *, page_size: int = USERS_PAGE_MAX
+    ) -> AsyncIterator[ZoomMeetingSummary]:
+        """A host user's webinars (type: scheduled or upcoming)."""
+        params: dict[str, str | int] = {"type": type, "page_size": min(page_size, USERS_PAGE_MAX)}
+        path = f"/users/{_segment(user_id)}/webinars"
+        async for item in self._paginate(LIST_WEBINARS, path, params, "webinars", what=user_id):
+            yield ZoomMeetingSummary.from_api(item)
+
+    async def live_sessions(
+        self, kind: str, *, page_size: int = USERS_PAGE_MAX, first_page_only: bool = False
+    ) -> list[ZoomLiveSession]:
+        """Every meeting (kind "meeting") or webinar ("webinar") of the account running now,
+        from the Dashboard: instant and personal-room meetings included, which a host's own
+        meeting list leaves out. Business plans and up; ZoomError when Zoom refuses."""
+        endpoint, key = (
+            (LIVE_WEBINARS, "webinars") if kind == "webinar" else (LIVE_MEETINGS, "meetings")
+        )
+        today = self._now().astimezone(UTC).date()
+        # `from` and `to` are required; a live meeting started yesterday (UTC) is still live.
+        params: dict[str, str | int] = {
+            "type": "live",
+            "from": (today - timedelta(days=1)).isoformat(),
+            "to": today.isoformat(),
+            "page_size": min(page_size, USERS_PAGE_MAX),
+        }
+        found: list[ZoomLiveSession] = []
+        pages = self._paginate(
+            endpoint, endpoint.route, params, key, what=kind, pages=1 if first_page_only else None
+        )
+        async for item in pages:
+            found.append(ZoomLiveSession.from_api(item, kind))
+        return found
+
     async def iter_user_meetings(
         self, user_id: str, type: str = "upcoming", *, page_size: int = USERS_PAGE_MAX
     ) -> AsyncIterator[ZoomMeetingSummary]:
@@ -393,8 +483,13 @@ class ZoomClient:
         *,
         type: str = "upcoming",
         concurrency: int = 4,
+        webinars: bool = False,
+        on_webinars_unavailable: Callable[[ZoomScopeError], None] | None = None,
     ) -> AsyncIterator[ZoomScheduledOccurrence]:
-        """Every time slot the user's meetings occupy that overlaps [start, end), by start time.
+        """Every time slot the user's meetings occupy that overlaps [start, end), by start time;
+        with `webinars`, the user's webinars' too (GET /users/{id}/webinars, recurring ones'
+        occurrences from GET /webinars/{id}). An app without the webinar scopes: ZoomScopeError,
+        or `on_webinars_unavailable(error)` and meetings only.
 
         GET /users/{id}/meetings lists a recurring meeting once; its occurrences come only from
         GET /meetings/{id} (`occurrences[]`: occurrence_id, start_time, duration, status), so the
@@ -406,16 +501,29 @@ class ZoomClient:
         meeting-api-querying-tips-part3 (occurrence ids); devforum.zoom.us/t/7522 (Zoom staff:
         the list "returns the parent meeting", type 8).
         """
-        summaries = [m async for m in self.iter_user_meetings(user_id, type)]
-        recurring = [m for m in summaries if m.type == RECURRING_FIXED_TIME]
+        listed = [("meeting", m) async for m in self.iter_user_meetings(user_id, type)]
+        if webinars:
+            # List webinars takes `scheduled` or `upcoming` only.
+            kind = "upcoming" if type in ("upcoming", "upcoming_meetings") else "scheduled"
+            try:
+                listed += [("webinar", w) async for w in self.iter_user_webinars(user_id, kind)]
+            except ZoomScopeError as exc:
+                if on_webinars_unavailable is None:
+                    raise
+                on_webinars_unavailable(exc)
+        recurring_types = {"meeting": RECURRING_FIXED_TIME, "webinar": WEBINAR_RECURRING_FIXED_TIME}
+        recurring = [(k, m) for k, m in listed if m.type == recurring_types[k]]
         details = await self.gather(
-            (self.get_meeting(m.id) for m in recurring),
+            (
+                self.get_webinar(m.id) if k == "webinar" else self.get_meeting(m.id)
+                for k, m in recurring
+            ),
             concurrency=concurrency,
             return_exceptions=True,
         )
         slots: list[ZoomScheduledOccurrence] = []
-        for summary in summaries:
-            if summary.type != RECURRING_FIXED_TIME and summary.start_time is not None:
+        for kind, summary in listed:
+            if summary.type != recurring_types[kind] and summary.start_time is not None:
                 slots.append(
                     ZoomScheduledOccurrence(
                         meeting_id=summary.id,
@@ -425,14 +533,15 @@ class ZoomClient:
                         start=summary.start_time,
                         end=occurrence_end(summary.start_time, summary.duration),
                         join_url=summary.join_url,
+                        kind=kind,
                     )
                 )
-        for summary, detail in zip(recurring, details, strict=True):
+        for (kind, summary), detail in zip(recurring, details, strict=True):
             if isinstance(detail, ZoomNotFound):
                 continue  # deleted between the listing and the detail
             if isinstance(detail, ZoomError):
                 raise detail
-            slots.extend(_meeting_slots(summary, detail))
+            slots.extend(_meeting_slots(summary, detail, kind))
         for slot in sorted(slots, key=lambda s: (s.start, s.meeting_id)):
             if slot.start < end and slot.end > start:
                 yield slot
@@ -484,9 +593,12 @@ class ZoomClient:
         *,
         what: str,
         on_page: Callable[[int, int | None], None] | None = None,
+        pages: int | None = None,
     ) -> AsyncIterator[Mapping[str, Any]]:
-        """Items across pages: the same query each time, plus next_page_token until it is empty."""
+        """Items across pages: the same query each time, plus next_page_token until it is empty
+        (or `pages` pages were read)."""
         token = ""
+        read = 0
         seen: set[str] = set()
         count = 0
         while True:
@@ -500,8 +612,9 @@ class ZoomClient:
                 on_page(count, _int_or_none(data.get("total_records")))
             for item in items:
                 yield item
+            read += 1
             token = str(data.get("next_page_token") or "")
-            if not token:
+            if not token or (pages is not None and read >= pages):
                 return
             if token in seen:  # a server bug would otherwise loop forever
                 raise ZoomError(f"Zoom repeated a page token for {endpoint.method} {path}")
@@ -572,7 +685,8 @@ class ZoomClient:
         host = _host_label(httpx.URL(url))
         failures = 0  # 5xx and transport failures so far
         limited = 0  # per-second 429s so far
-        refreshed = False
+        refreshes = 0  # 401/124 answers met so far, each followed by a newer token
+        failed_at: float | None = None  # when this request last met a 401/124
         spent = 0.0  # time in attempts and retry waits (not in the limiter's queue)
         while True:
             token: _AccessToken | None = None
@@ -584,7 +698,7 @@ class ZoomClient:
                 # Read the token only now: one read while queued could be replaced meanwhile.
                 token = await self._current_token()
                 headers = {"Authorization": f"Bearer {token.secret.reveal()}"}
-            retry_no = failures + limited + int(refreshed)
+            retry_no = failures + limited + refreshes
             started = self._monotonic()
             if category is not None:
                 self._bump("requests")
@@ -623,9 +737,21 @@ class ZoomClient:
             body = _json_body(response) or {}
             code = body.get("code")
 
-            if status == 401 and code == 124 and token is not None and not refreshed:
-                # Expired or revoked (a newer token for the app revokes older ones): fetch once.
-                refreshed = True
+            if status == 401 and code == 124 and token is not None:
+                # Expired or revoked: Zoom revokes a token before its expires_in (a newer token
+                # for the app revokes older ones). Retry with a newer token for as long as each
+                # 124 came with a token that was since replaced or had lived a while; a token
+                # fetched after this request's own failure and refused at once means the
+                # credentials (or the API host) are wrong: the caller raises the 401.
+                rejected = (
+                    failed_at is not None
+                    and token.fetched_at >= failed_at
+                    and started - token.fetched_at < FRESH_TOKEN_SECONDS
+                )
+                if rejected or refreshes >= MAX_TOKEN_REFRESHES:
+                    return response
+                refreshes += 1
+                failed_at = self._monotonic()
                 self._bump("token_refreshes_on_401")
                 self._bump("retries")
                 await self._replace_token(token)
@@ -773,7 +899,8 @@ class ZoomClient:
             api_url=str(body.get("api_url") or ""),
             expires_in=lifetime,
         )
-        token = _AccessToken(_Secret(value), self._monotonic() + lifetime - margin, info)
+        now = self._monotonic()
+        token = _AccessToken(_Secret(value), now + lifetime - margin, info, fetched_at=now)
         self._token = token
         return token
 
@@ -870,7 +997,11 @@ class ZoomClient:
                 **common,
             )
         if status == 404:
-            noun = NOT_FOUND_NOUNS.get(code or 0, endpoint.noun)
+            noun = (
+                endpoint.noun
+                if endpoint.noun == "webinar"
+                else NOT_FOUND_NOUNS.get(code or 0, endpoint.noun)
+            )
             return ZoomNotFound(
                 f"Zoom {noun} not found: {what}" + (f" (code {code})" if code is not None else ""),
                 **common,
@@ -1100,7 +1231,7 @@ def _describe_transport_error(
 
 
 def _meeting_slots(
-    summary: ZoomMeetingSummary, meeting: ZoomMeeting
+    summary: ZoomMeetingSummary, meeting: ZoomMeeting, kind: str = "meeting"
 ) -> list[ZoomScheduledOccurrence]:
     occurrences = [o for o in meeting.occurrences if o.status != "deleted"]
     if occurrences:
@@ -1113,6 +1244,7 @@ def _meeting_slots(
                 start=o.start_time,
                 end=occurrence_end(o.start_time, o.duration),
                 join_url=meeting.join_url or summary.join_url,
+                kind=kind,
             )
             for o in occurrences
         ]
@@ -1128,5 +1260,6 @@ def _meeting_slots(
             start=start,
             end=occurrence_end(start, meeting.duration or summary.duration),
             join_url=meeting.join_url or summary.join_url,
+            kind=kind,
         )
     ]

@@ -16,6 +16,7 @@ INSTANT = 1
 SCHEDULED = 2
 RECURRING_NO_FIXED_TIME = 3
 RECURRING_FIXED_TIME = 8
+WEBINAR_RECURRING_FIXED_TIME = 9  # a webinar's types: 5, 6 (no fixed time) and 9
 
 BASIC = 1
 LICENSED = 2
@@ -153,6 +154,31 @@ class ZoomMeetingSummary:
 
 
 @dataclass(frozen=True, slots=True)
+class ZoomLiveSession:
+    """A meeting or webinar running now, as the Dashboard lists it (GET /metrics/meetings or
+    /metrics/webinars?type=live): every kind, instant and personal-room meetings included,
+    with its host's email and name (no host id)."""
+
+    id: int
+    topic: str
+    host_email: str
+    host_name: str
+    start_time: datetime | None
+    kind: str  # "meeting" or "webinar"
+
+    @classmethod
+    def from_api(cls, data: Mapping[str, Any], kind: str) -> ZoomLiveSession:
+        return cls(
+            id=_int(data.get("id")),
+            topic=_str(data.get("topic")),
+            host_email=_str(data.get("email")),
+            host_name=_str(data.get("host")),
+            start_time=parse_time(data.get("start_time")),
+            kind=kind,
+        )
+
+
+@dataclass(frozen=True, slots=True)
 class ZoomScheduledOccurrence:
     """One time slot a user's meeting occupies: a single meeting, or one recurring occurrence."""
 
@@ -163,6 +189,7 @@ class ZoomScheduledOccurrence:
     start: datetime
     end: datetime
     join_url: str
+    kind: str = "meeting"  # or "webinar"
 
 
 @dataclass(frozen=True, slots=True)

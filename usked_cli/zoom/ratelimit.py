@@ -31,8 +31,15 @@ from typing import Literal
 CATEGORIES = ("light", "medium", "heavy")
 # Zoom's per-second limits by plan and category (developers.zoom.us, "Rate limits").
 PLAN_RATE_LIMITS: Mapping[str, Mapping[str, float]] = {
+    "free": {"light": 4, "medium": 2, "heavy": 1},
     "pro": {"light": 30, "medium": 20, "heavy": 10},
     "business": {"light": 80, "medium": 60, "heavy": 40},
+    "enterprise": {"light": 80, "medium": 60, "heavy": 40},  # "Business and up"
+}
+# Requests per day by category, where Zoom caps them per plan (developers.zoom.us, "Rate
+# limits"): a Free account's. Past them Zoom answers a daily-limit 429, which stops a job.
+PLAN_DAILY_LIMITS: Mapping[str, Mapping[str, int]] = {
+    "free": {"light": 6000, "medium": 2000, "heavy": 1000},
 }
 PRO_RATE_LIMITS = PLAN_RATE_LIMITS["pro"]
 
@@ -144,7 +151,28 @@ def classify_429(headers: Mapping[str, str], message: str, now: datetime) -> Rat
         text = message.lower()
         kind = "daily" if ("daily" in text or "per day" in text) else "per_second"
     category = (headers.get("x-ratelimit-category") or "").strip().lower() or None
-    return RateLimitAnswer(kind, parse_retry_after(headers.get("retry-after"), now), category)
+    retry_at = parse_retry_after(headers.get("retry-after"), now)
+    if retry_at is None:
+        # Per-second 429s may carry X-RateLimit-Reset instead of Retry-After (zoom-api.md).
+        retry_at = parse_rate_limit_reset(headers.get("x-ratelimit-reset"), now)
+    return RateLimitAnswer(kind, retry_at, category)
+
+
+# A count of seconds this large is a Unix time, not a wait (about 2001-09-09 on).
+_EPOCH_SECONDS = 1_000_000_000
+
+
+def parse_rate_limit_reset(value: str | None, now: datetime) -> datetime | None:
+    """X-RateLimit-Reset as an absolute UTC time. Zoom does not document its form: the common
+    convention is a Unix time in seconds; a small number is read as seconds from now, and an
+    ISO 8601 or HTTP date as the time itself (as Retry-After). None when absent or unreadable;
+    a time already past is now."""
+    if not value or not value.strip():
+        return None
+    text = value.strip()
+    if _SECONDS.match(text) and float(text) >= _EPOCH_SECONDS:
+        return max(datetime.fromtimestamp(float(text), UTC), now)
+    return parse_retry_after(text, now)
 
 
 _SECONDS = re.compile(r"^\s*\d+(\.\d+)?\s*$")
