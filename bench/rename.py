@@ -19,17 +19,26 @@ once, to a distinct name from the template.
 
 The loop is a sequential httpx.Client loop of PATCHes (one token, keep-alive) against the same
 fake, after the tool; it runs on --loop-users users (100 by default) and is scaled to --users.
+
+--churn (issue 14): the fake revokes every token 3 s after issuing it (its expires_in still says
+an hour), and answers 4 % of API requests 5xx and 4 % with a per-second 429 (Retry-After 1),
+at random (seeded). Every user must still be PATCHed exactly once and the tool exit 0; the
+figure is then the ratio of the wall time to the requests the tool sent, at the target rate:
+`API requests / limit` (rate_share 1.0), every retry and token-refused request counted.
+
+    .venv/bin/python bench/rename.py --churn --users 300 --loop-users 20
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import random
 import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import httpx
@@ -37,7 +46,14 @@ import httpx
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from tests.fakes.zoom import FakeZoom, FakeZoomServer, LoggedRequest, serve  # noqa: E402
+from tests.fakes.zoom import (  # noqa: E402
+    FakeRequest,
+    FakeZoom,
+    FakeZoomServer,
+    Fault,
+    LoggedRequest,
+    serve,
+)
 
 BUDGET = 1.15
 ORG = "Acme Corp"
@@ -101,6 +117,22 @@ def sequential_loop(fake: FakeZoom, server: FakeZoomServer, count: int) -> float
         return time.monotonic() - began
 
 
+def churn_faults(api_prefix: str, rng: random.Random) -> Callable[[FakeRequest], Fault | None]:
+    """4 % of API requests answered 503 and 4 % a per-second 429, at random."""
+
+    def rule(request: FakeRequest) -> Fault | None:
+        if not request.path.startswith(api_prefix + "/"):
+            return None  # the token endpoint answers
+        roll = rng.random()
+        if roll < 0.04:
+            return Fault.server_error(503)
+        if roll < 0.08:
+            return Fault.too_many_requests(retry_after="1")
+        return None
+
+    return rule
+
+
 def phases(log: Sequence[LoggedRequest], start: float, end: float, api_prefix: str) -> str:
     """Where the tool's time went, from the fake's request log (times when the fake handled each
     request, i.e. half the latency after it arrived)."""
@@ -137,6 +169,11 @@ def main() -> int:
     parser.add_argument(
         "--dump", type=Path, help="write the fake's request log and the tool's stderr here (TSV)"
     )
+    parser.add_argument(
+        "--churn",
+        action="store_true",
+        help="tokens revoked 3 s after issue, 4 %% 5xx, 4 %% 429 (see the docstring)",
+    )
     args = parser.parse_args()
     usked = Path(sys.executable).with_name("usked")
     if not usked.exists():
@@ -144,8 +181,12 @@ def main() -> int:
         return 2
 
     fake = FakeZoom(
-        rate_limits={"light": args.limit, "medium": 20, "heavy": 10}, rate_slack=args.rate_slack
+        rate_limits={"light": args.limit, "medium": 20, "heavy": 10},
+        rate_slack=args.rate_slack,
+        revoke_after=3.0 if args.churn else None,
     )
+    if args.churn:
+        fake.fault_rule = churn_faults(fake.api_prefix, random.Random(14))
     fake.add_users(args.users)
     ids = set(fake.users)
     argv = [str(usked), "admin", "zoom-users", "rename", "--match", "*@acme.org", "--yes"]
@@ -166,6 +207,7 @@ def main() -> int:
         if args.dump:
             dump(args.dump, log, start, tmp / "stderr.txt")
         loop_users = min(args.loop_users, args.users)
+        fake.fault_rule, fake.revoke_after = None, None  # the loop has no retries: no faults
         loop = sequential_loop(fake, server, loop_users) * args.users / loop_users
 
     limited = [r for r in log if r.status == 429]
@@ -210,6 +252,17 @@ def main() -> int:
         print(f"note: {len(limited)} requests answered 429 by the fake ({first})")
     if args.users != 1000:
         print("note: the budget is set for 1,000 users; fixed costs weigh more in a smaller run")
+    if args.churn:
+        sent = [r for r in log if r.path.startswith(fake.api_prefix + "/")]
+        refused = sum(r.status == 401 for r in sent)
+        faulted = sum(r.fault is not None for r in sent)
+        at_rate = len(sent) / args.limit
+        print(
+            f"churn: {tokens} tokens, {refused} requests refused for their token, {faulted} "
+            f"faults; {len(sent)} API requests sent, at {args.limit:g}/s {at_rate:.2f} s; "
+            f"wall / that {taken / at_rate:.3f} (aim 1.2)"
+        )
+        return 1 if failed else 0  # the 1.15 x budget is for a fault-free run
     failed = failed or ratio > BUDGET
     return 1 if failed else 0
 

@@ -46,7 +46,7 @@ def test_check_names_a_missing_scope_and_exits_1(
     result = zoom.run(["zoom", "check"])
     assert result.exit_code == 1
     assert (
-        "update a user missing: add user:write:admin or user:update:user:admin "
+        "update a user missing: add user:write:admin (or the granular user:update:user:admin) "
         "(affects: admin zoom-users rename / undo)" in result.stderr
     )
     assert "update a user\tmissing\t" in result.stdout  # piped: the table's lines

@@ -349,3 +349,56 @@ def test_undo_refuses_before_any_patch_without_a_scope_it_needs(zoom: ZoomKit, o
     assert result.exit_code == 1
     assert "user:read:user:admin" in result.stderr
     assert patches(zoom) == done
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_rename_rides_out_token_churn_through_the_command(
+    seed: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The whole command (plan, journal, PATCHes) under tokens revoked 3 s after issue, 200 ms
+    # per request, 4 % 5xx and 4 % 429; tests/zoom/test_auth.py runs the client through 50
+    # such runs. Every user renamed exactly once, exit 0.
+    import random
+
+    from tests.cli.helpers import run
+    from tests.cli.zoomkit import SECRET
+    from tests.fakes.zoom import FakeZoom, VirtualClock, run_virtual
+
+    clock = VirtualClock()
+    fake = FakeZoom(
+        clock=clock.monotonic,
+        now=clock.now,
+        client_secret=SECRET,
+        revoke_after=3.0,
+        latency=0.2,
+        seed=seed,
+    )
+    rng = random.Random(seed)
+
+    def faults(request: FakeRequest) -> Fault | None:
+        if not request.path.startswith("/v2/"):
+            return None
+        roll = rng.random()
+        if roll < 0.04:
+            return Fault.server_error(503)
+        if roll < 0.08:
+            return Fault.too_many_requests(retry_after="1")
+        return None
+
+    fake.fault_rule = faults
+    fake.add_users(300)
+    for name, value in fake.credentials().items():
+        monkeypatch.setenv(f"USKED_ZOOM__{name.upper()}", str(value))
+    monkeypatch.setenv("USKED_ORG__NAME", "Acme Corp")
+    result = run(
+        [*RENAME, "--match", "*@acme.org", "--yes", "--json"],
+        zoom_transport=fake.transport(),
+        run_async=run_virtual,
+        monotonic=clock.monotonic,
+        sleep=clock.sleep,
+    )
+    assert result.exit_code == 0, result.stderr
+    assert json.loads(result.stdout)["counts"]["renamed"] == 300
+    assert set(fake.patch_counts().values()) == {1}
+    assert len(fake.patch_counts()) == 300
+    assert fake.token_requests >= 2

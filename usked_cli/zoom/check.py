@@ -84,6 +84,17 @@ def has_scope(granted: Iterable[str], alternatives: Iterable[str]) -> bool:
     return False
 
 
+def scopes_to_add(endpoints: Iterable[Endpoint]) -> str:
+    """`webinar:read:admin (or the granular webinar:read:webinar:admin and
+    webinar:read:list_webinars:admin)`: the classic scopes once each, then the granular ones."""
+    classic = list(dict.fromkeys(e.scopes[0] for e in endpoints))
+    granular = list(dict.fromkeys(scope for e in endpoints for scope in e.scopes[1:]))
+    text = " and ".join(classic)
+    if granular:
+        text += f" (or the granular {' and '.join(granular)})"
+    return text
+
+
 def required_needs(*, pool: bool, strict_guard: bool) -> set[Need]:
     """The needs the configuration makes hard requirements (exit 1 when unmet)."""
     needs: set[Need] = {"host links"}
@@ -164,7 +175,7 @@ async def _state(
     """("granted", "") or ("missing", which scopes to add) or ("unavailable", Zoom's reason)."""
     missing = [e for e in capability.endpoints if not has_scope(scopes, e.scopes)]
     if missing and scopes:
-        return "missing", "add " + " and ".join(" or ".join(e.scopes) for e in missing)
+        return "missing", "add " + scopes_to_add(missing)
     if capability.need == "guard" or not scopes:
         # The names cannot tell: the Dashboard depends on the plan too, and a token that lists
         # no scopes says nothing. One cheap call each (page_size=1; never a write).
@@ -210,9 +221,9 @@ async def require_scopes(zoom: ZoomClient, endpoints: Iterable[Endpoint], *, wha
         return
     missing = [e for e in endpoints if not has_scope(info.scopes, e.scopes)]
     if missing:
-        add = " and ".join(" or ".join(e.scopes) for e in missing)
         raise ZoomScopeError(
-            f"the Zoom app's token lacks scopes {what} needs: add {add}; nothing was changed",
+            f"the Zoom app's token lacks scopes {what} needs: add {scopes_to_add(missing)}; "
+            "nothing was changed",
             scopes=tuple(scope for e in missing for scope in e.scopes),
             hint="add the scopes to the Server-to-Server OAuth app (Zoom Marketplace, Scopes), "
             "activate it again, then run `usked zoom check`",
