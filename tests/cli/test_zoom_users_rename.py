@@ -402,3 +402,18 @@ def test_rename_rides_out_token_churn_through_the_command(
     assert set(fake.patch_counts().values()) == {1}
     assert len(fake.patch_counts()) == 300
     assert fake.token_requests >= 2
+
+
+def test_a_rename_over_the_free_plans_daily_cap_is_said_first(
+    zoom: ZoomKit, org: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import usked_cli.zoom.ratelimit as ratelimit
+
+    monkeypatch.setenv("USKED_ZOOM__PLAN", "free")
+    monkeypatch.setitem(ratelimit.PLAN_DAILY_LIMITS, "free", {"light": 2})  # 6,000 in fact
+    add_hosts(zoom, "Barry Jones", "Ann Lee", "Cy Oh")
+    result = zoom.run([*RENAME, "--yes"])
+    assert result.exit_code == 0, result.stderr
+    assert "3 changes on the free plan, which allows 2 light requests a day" in result.stderr
+    small = zoom.run([*RENAME, "--yes", "--match", "host-01@acme.org", "--template", "X {letter}"])
+    assert "light requests a day" not in small.stderr

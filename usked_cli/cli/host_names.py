@@ -416,6 +416,7 @@ def _run_rename(
                     )
                 return None
             _show_plan(context, [r for r in records if r["action"] != "unchanged"], show_plan)
+            _warn_daily_cap(context, len(plan.renames))
             _confirm(f"Rename {len(plan.renames)} Zoom users?", yes)
             assert lock is not None
             run_id = journal.start_run(
@@ -476,6 +477,21 @@ _PREVIEW_COLUMNS = [
 ]
 # Rows of the plan shown on a terminal before the question (--show-plan: all of them).
 PLAN_PREVIEW_ROWS = 20
+
+
+def _warn_daily_cap(context: AppContext, changes: int) -> None:
+    """On a plan with daily caps (Free: 6,000 light requests a day), a run that cannot fit in
+    one day is said before it starts: it will stop at the cap, journaled, to be finished by the
+    same command after the reset (00:00 UTC)."""
+    from usked_cli.zoom.ratelimit import PLAN_DAILY_LIMITS
+
+    plan = context.settings().zoom.plan
+    cap = PLAN_DAILY_LIMITS.get(plan, {}).get("light")
+    if cap is not None and changes > cap:
+        context.out.warn(
+            f"{changes} changes on the {plan} plan, which allows {cap:,} light requests a day: "
+            "the run stops at the daily limit; the same command finishes it after the reset"
+        )
 
 
 def _show_plan(context: AppContext, records: list[dict[str, Any]], show_all: bool) -> None:
