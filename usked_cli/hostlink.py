@@ -90,13 +90,22 @@ class MeetingCheck:
 
 
 async def check_meeting(
-    zoom: ZoomClient, meeting_id: str, *, webinar: bool = False
+    zoom: ZoomClient, meeting_id: str, *, webinar: bool = False, strict: bool = False
 ) -> MeetingCheck:
     """Before a long wait, fail fast: a token (the credentials work), then GET the meeting (it
-    exists, and its host). The start link in that answer is dropped here: by the time the window
-    opens it may have expired, so `fetch_host_link` asks again then."""
+    exists, and its host); under a strict guard, whether the guard can see everything (a plan
+    or a scope missing now will be missing when the window opens). The start link in that
+    answer is dropped here: by then it may have expired, so `fetch_host_link` asks again."""
     await zoom.token_info()
     meeting = await (zoom.get_webinar(meeting_id) if webinar else zoom.get_meeting(meeting_id))
+    if strict:
+        _, guard = await running_on_host(zoom, meeting.host_id, meeting.host_email)
+        if guard.unchecked:
+            raise PolicyRefusal(
+                f"{guard.unchecked_message()}; zoom.guard is strict, so no host link would be "
+                "handed out when the window opens",
+                hint=STRICT_HINT,
+            )
     return MeetingCheck(
         meeting_id=str(meeting.id),
         host_id=meeting.host_id,
@@ -104,6 +113,11 @@ async def check_meeting(
         topic=meeting.topic,
     )
 
+
+STRICT_HINT = (
+    'give the app the Dashboard scopes (Business plans and up), set zoom.guard = "warn", or '
+    "pass --force if you know the host user is free"
+)
 
 # What the guard can look at, by the kind of session each place shows.
 SCHEDULED = "scheduled meetings"
@@ -138,7 +152,7 @@ class Guard:
         if self.missing_scopes:
             why.append(f"the app lacks {' and '.join(self.missing_scopes)} (or the granular forms)")
         if self.refusal:
-            why.append(f"Zoom's Dashboard answered: {self.refusal}")
+            why.append(self.refusal)
         return f"could not check the host user for {' or '.join(self.unchecked)}: {'; '.join(why)}"
 
 
@@ -156,8 +170,10 @@ async def running_on_host(
 
     `GET /users/{id}/meetings?type=live` lists scheduled meetings only (Zoom leaves instant
     meetings out, and personal-room ones); the Dashboard (`/metrics/meetings` and
-    `/metrics/webinars?type=live`, Business plans and up, per-minute limits: one call each) shows
-    every live meeting and webinar of the account, filtered here by the host's email.
+    `/metrics/webinars?type=live`, Business plans and up, per-minute limits: one query each)
+    shows every live meeting and webinar of the account, filtered here by the host's email.
+    Whatever keeps the Dashboard from answering (the plan, a scope, an outage) leaves those
+    kinds unchecked, with the reason; the caller decides (warn, or refuse when strict).
     """
     from usked_cli.zoom.errors import ZoomError, ZoomScopeError
 
@@ -167,30 +183,42 @@ async def running_on_host(
     checked, unchecked, missing = [SCHEDULED], [], []
     refusal: str | None = None
     email = host_email.casefold()
+    if not email:
+        # The Dashboard names hosts by email only: find it, or nothing there can be matched.
+        try:
+            email = (await zoom.get_user(host_id)).email.casefold()
+        except ZoomError as exc:
+            refusal = f"the host user's email is unknown ({exc.message})"
     for kind, label in (("meeting", INSTANT), ("webinar", WEBINARS)):
+        if not email:
+            unchecked.append(label)
+            continue
         try:
             sessions = await zoom.live_sessions(kind)
         except ZoomError as exc:
-            # No Dashboard for this account (plan) or this app (scope): say which kinds went
-            # unseen. Anything else (Zoom down) fails the command: a guard that cannot look
-            # must not look like one that saw nothing.
-            if not isinstance(exc, ZoomScopeError) and exc.status not in (400, 403):
-                raise
+            if kind == "webinar" and no_webinar_plan(exc):
+                checked.append(label)  # no webinar licence on the account: none can run
+                continue
             unchecked.append(label)
             if isinstance(exc, ZoomScopeError):
                 missing.append(exc.scopes[0] if exc.scopes else label)
             else:
-                refusal = exc.zoom_message or exc.message
+                refusal = f"Zoom's Dashboard answered: {exc.zoom_message or exc.message}"
             continue
         checked.append(label)
-        for session in sessions:
-            if email and session.host_email.casefold() == email:
-                found.setdefault(
-                    str(session.id),
-                    Running(str(session.id), session.topic, kind, session.start_time),
-                )
+        for number, session in enumerate(sessions):
+            if session.host_email.casefold() == email:
+                key = session.id or session.uuid or f"row {number}"
+                found.setdefault(key, Running(key, session.topic, kind, session.start_time))
     guard = Guard(tuple(checked), tuple(unchecked), tuple(missing), refusal)
     return list(found.values()), guard
+
+
+def no_webinar_plan(error: Exception) -> bool:
+    """Zoom's answer to webinar calls on an account without a webinar licence: HTTP 400,
+    "Webinar plan is missing" (as client libraries meet it; not in Zoom's reference)."""
+    message = str(getattr(error, "zoom_message", None) or error).lower()
+    return getattr(error, "status", None) == 400 and "webinar plan" in message
 
 
 async def fetch_host_link(
@@ -217,8 +245,7 @@ async def fetch_host_link(
     if guard.unchecked and strict and not force:
         raise PolicyRefusal(
             f"{guard.unchecked_message()}; zoom.guard is strict, so no host link is handed out",
-            hint="give the app the Dashboard scopes (Business plans and up), set zoom.guard = "
-            '"warn", or pass --force if you know the host user is free',
+            hint=STRICT_HINT,
         )
     meetings = [r for r in others if r.kind == "meeting"]
     webinars = [r for r in others if r.kind == "webinar"]

@@ -204,6 +204,21 @@ def test_conflicts_and_free_count_the_host_users_webinars(
     assert json.loads(free.stdout) == []  # B's recurring webinar occurrence takes 10:00 too
 
 
+def test_an_account_without_webinars_is_read_for_meetings_quietly(
+    zoom: ZoomKit, pool: tuple[FakeUser, FakeUser]
+) -> None:
+    # Webinar scope granted, no webinar licence: Zoom answers "Webinar plan is missing".
+    zoom.fake.scopes.add("webinar:read:admin")
+    zoom.fake.webinar_plan = False
+    a, _ = pool
+    zoom.fake.add_meeting(a, "Medical 1", at(1), 60)
+    zoom.fake.add_meeting(a, "Medical 2", at(2) + timedelta(minutes=5), 60)
+    result = zoom.run(["admin", "conflicts", "--json"])
+    assert result.exit_code == 1, result.stderr  # the conflict, not an error
+    assert len(json.loads(result.stdout)) == 1
+    assert "warning" not in result.stderr
+
+
 def test_per_user_fetches_run_concurrently(zoom: ZoomKit, monkeypatch: pytest.MonkeyPatch) -> None:
     """With 200 ms per request, 40 users' meetings take far less than 40 x 200 ms of fake time."""
     monkeypatch.setenv("USKED_ZOOM__HOST_USERS", "interp*")

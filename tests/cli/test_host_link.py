@@ -6,12 +6,13 @@ import json
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from tests.cli.helpers import run
 from tests.cli.zoomkit import ZoomKit
-from tests.fakes.zoom import FakeMeeting
+from tests.fakes.zoom import FakeMeeting, FakeRequest, Fault
 
 SAMPLE = Path(__file__).parents[2] / "examples" / "sample-feed.ics"
 MEETING_ID = 85512345678  # request 104233, Mon/Wed/Fri 09:00-10:00 Chicago
@@ -416,3 +417,63 @@ def test_a_webinar_request_gets_the_webinars_start_link(zoom: ZoomKit, tmp_path:
     assert (report["kind"], report["start_url"]) == ("webinar", webinar.start_url)
     assert zoom.fake.api_requests("GET", f"/v2/meetings/{webinar.id}") == []
     assert len(zoom.fake.api_requests("GET", f"/v2/webinars/{webinar.id}")) == 1
+
+
+# --- review of issue 14 -------------------------------------------------------------------------
+
+
+def test_a_dashboard_outage_leaves_kinds_unchecked_and_force_still_works(
+    zoom: ZoomKit, meeting: FakeMeeting, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The Dashboard answering 503 (after the client's retries) is not "nothing is running":
+    # under warn it is said, under strict the link is refused, and --force goes past it.
+    def outage(request: FakeRequest) -> Fault | None:
+        return Fault.server_error(503) if request.path.startswith("/v2/metrics/") else None
+
+    zoom.fake.fault_rule = outage
+    warned = zoom.run(["host-link", "104233"], now=MONDAY_0850)
+    assert warned.exit_code == 0, warned.stderr
+    assert warned.stdout == meeting.start_url + "\n"
+    assert "could not check the host user" in warned.stderr
+    assert "503" in warned.stderr or "unavailable" in warned.stderr
+    monkeypatch.setenv("USKED_ZOOM__GUARD", "strict")
+    assert zoom.run(["host-link", "104233"], now=MONDAY_0850).exit_code == 4
+    forced = zoom.run(["host-link", "104233", "--force"], now=MONDAY_0850)
+    assert forced.exit_code == 0, forced.stderr
+
+
+def test_a_meeting_without_its_hosts_email_is_matched_by_looking_the_email_up(
+    zoom: ZoomKit, meeting: FakeMeeting, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from usked_cli.zoom.models import ZoomMeeting
+
+    original = ZoomMeeting.from_api
+
+    def without_email(data: Any) -> ZoomMeeting:
+        return original({**data, "host_email": ""})
+
+    monkeypatch.setattr(ZoomMeeting, "from_api", staticmethod(without_email))
+    _running(zoom, meeting, 1, "Instant huddle")
+    result = zoom.run(["host-link", "104233"], now=MONDAY_0850)
+    assert result.exit_code == 4, result.stderr
+    assert '"Instant huddle"' in result.stderr
+
+
+def test_an_account_without_webinars_has_none_running(zoom: ZoomKit, meeting: FakeMeeting) -> None:
+    zoom.fake.webinar_plan = False  # /metrics/webinars answers "Webinar plan is missing"
+    result = zoom.run(["host-link", "104233", "--json"], now=MONDAY_0850)
+    assert result.exit_code == 0, result.stderr
+    assert "warning" not in result.stderr
+    assert json.loads(result.stdout)["guard"]["unchecked"] == []
+
+
+def test_wait_under_a_strict_guard_fails_before_waiting(
+    zoom: ZoomKit, meeting: FakeMeeting, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    zoom.fake.plan = "pro"
+    monkeypatch.setenv("USKED_ZOOM__GUARD", "strict")
+    sleeper = Sleeper(zoom)
+    result = zoom.run(["host-link", "104233", "--wait"], now=MONDAY_0800, sleep=sleeper)
+    assert result.exit_code == 4
+    assert "zoom.guard is strict" in result.stderr
+    assert sleeper.requests_before == []  # refused before the countdown

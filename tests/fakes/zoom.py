@@ -433,6 +433,7 @@ DASHBOARD_REFUSAL = (
     "This API is only available for Business or higher accounts that have enabled the Dashboard "
     "feature."
 )
+WEBINAR_PLAN_MISSING = "Webinar plan is missing."
 # Meetings GET /users/{id}/meetings never lists: "This API only supports scheduled meetings"
 # (Zoom API reference, List meetings): instant meetings (type 1) are left out, and personal
 # meeting room sessions (type 4) are not scheduled meetings either.
@@ -458,6 +459,7 @@ class FakeZoom:
         retry_after: Literal["seconds", "iso", "http-date"] | None = "seconds",
         rate_limit_reset: bool = False,
         revoke_after: float | None = None,
+        webinar_plan: bool = True,
         oauth_error_status: int = 400,
         latency: float = 0.0,
         clock: Callable[[], float] = time.monotonic,
@@ -488,6 +490,9 @@ class FakeZoom:
         # token is refused (401, 124) this many seconds after it was issued, whatever the
         # token response said.
         self.revoke_after = revoke_after
+        # An account without a webinar licence: webinar endpoints answer 400 "Webinar plan is
+        # missing" (as client libraries meet it; Zoom's reference does not list the answer).
+        self.webinar_plan = webinar_plan
         self.oauth_error_status = oauth_error_status
         self.latency = latency  # in-process transport only; serve() takes its own
         self.clock = clock
@@ -955,6 +960,8 @@ class FakeZoom:
     def _list_webinars(self, request: FakeRequest, args: list[str]) -> FakeReply:
         """GET /users/{id}/webinars: the host's webinars (Zoom API reference, List webinars;
         `type` scheduled or upcoming)."""
+        if not self.webinar_plan:
+            return _error(400, 200, WEBINAR_PLAN_MISSING)
         try:
             user = self._user(args[0])
         except KeyError:
@@ -992,6 +999,8 @@ class FakeZoom:
         `from` and `to` required)."""
         if self.plan not in DASHBOARD_PLANS:
             return _error(400, 200, DASHBOARD_REFUSAL)
+        if webinars and not self.webinar_plan:
+            return _error(400, 200, WEBINAR_PLAN_MISSING)
         if not request.query.get("from") or not request.query.get("to"):
             return _error(400, 300, "from and to are required.")
         if request.query.get("type", "live") != "live":

@@ -278,10 +278,11 @@ def _renames_under_churn(seed: int) -> tuple[list[BaseException], FakeZoom]:
     return [r for r in results if isinstance(r, BaseException)], fake
 
 
-def test_token_churn_never_fails_a_rename_50_runs_in_a_row() -> None:
+def test_token_churn_never_fails_a_rename() -> None:
     # Before: a request that met 124 a second time, with the token that replaced its first,
-    # gave up; 300 renames lost 16 users in about one run in four.
-    for seed in range(50):
+    # gave up; 300 renames lost 16 users in about one run in four. (The command itself goes
+    # through 50 such runs in tests/cli/test_zoom_users_rename.py.)
+    for seed in range(10):
         failures, fake = _renames_under_churn(seed)
         assert failures == [], f"run {seed}: {failures[:3]}"
         assert len(fake.patch_counts()) == 300, f"run {seed}"

@@ -250,7 +250,7 @@ def test_fake_lists_scheduled_meetings_only_and_the_dashboard_every_live_one(
     room = fake.add_meeting(host, "Room", start, type=4, status="started")
     webinar = fake.add_meeting(host, "Town hall", start, status="started", webinar=True)
 
-    async def main() -> tuple[set[int], set[int], set[int]]:
+    async def main() -> tuple[set[int], set[str], set[str]]:
         async with make_client() as zoom:
             listed = {m.id async for m in zoom.iter_user_meetings(host.id, "live")}
             live = {s.id for s in await zoom.live_sessions("meeting")}
@@ -259,8 +259,8 @@ def test_fake_lists_scheduled_meetings_only_and_the_dashboard_every_live_one(
 
     listed, live, webinars = run_virtual(main())
     assert listed == {scheduled.id}  # instant and personal-room meetings are not listed
-    assert live == {scheduled.id, instant.id, room.id}
-    assert webinars == {webinar.id}
+    assert live == {str(scheduled.id), str(instant.id), str(room.id)}
+    assert webinars == {str(webinar.id)}
 
 
 def test_fake_dashboard_answers_business_plans_only(

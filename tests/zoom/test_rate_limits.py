@@ -328,6 +328,8 @@ def test_backoff_grows_with_jitter_and_a_cap() -> None:
         (str(int((NOW - timedelta(seconds=5)).timestamp())), NOW),  # already past: now
         ("3", NOW + timedelta(seconds=3)),  # a small number: seconds from now
         ("2026-03-02T15:00:04Z", NOW + timedelta(seconds=4)),
+        (str(int((NOW + timedelta(seconds=2)).timestamp() * 1000)), NOW + timedelta(seconds=2)),
+        ("99999999999999999999", None),  # no clock holds it: unreadable, not a crash
         ("", None),
         (None, None),
     ],

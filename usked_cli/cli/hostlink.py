@@ -114,7 +114,12 @@ def host_link_cmd(
                 )
             # Fail now, not after hours of waiting: credentials, and a meeting Zoom knows.
             async with context.zoom_client() as zoom:
-                checked = await check_meeting(zoom, meeting_id, webinar=webinar)
+                checked = await check_meeting(
+                    zoom,
+                    meeting_id,
+                    webinar=webinar,
+                    strict=settings.zoom.guard == "strict" and not force,
+                )
             context.out.note(
                 f"{what} {checked.meeting_id} is on Zoom, hosted by "
                 f"{checked.host_email or checked.host_id}; "

@@ -145,8 +145,11 @@ async def check_zoom(
             "granted": state == "granted",
             "state": state,
             "detail": detail,
-            "scopes": [list(e.scopes) for e in capability.endpoints],
+            # Every scope name involved (classic and granular); `needs`: per call, any one of.
+            "scopes": [scope for e in capability.endpoints for scope in e.scopes],
+            "needs": [list(e.scopes) for e in capability.endpoints],
             "commands": capability.commands,
+            "used_by": capability.commands,  # the name earlier versions gave it
             "required": capability.need in required,
         }
         report["capabilities"].append(entry)

@@ -511,6 +511,10 @@ class ZoomClient:
                 if on_webinars_unavailable is None:
                     raise
                 on_webinars_unavailable(exc)
+            except ZoomError as exc:
+                # No webinar licence: Zoom answers 400 "Webinar plan is missing"; none exist.
+                if not (exc.status == 400 and "webinar plan" in (exc.zoom_message or "").lower()):
+                    raise
         recurring_types = {"meeting": RECURRING_FIXED_TIME, "webinar": WEBINAR_RECURRING_FIXED_TIME}
         recurring = [(k, m) for k, m in listed if m.type == recurring_types[k]]
         details = await self.gather(

@@ -159,7 +159,8 @@ class ZoomLiveSession:
     /metrics/webinars?type=live): every kind, instant and personal-room meetings included,
     with its host's email and name (no host id)."""
 
-    id: int
+    id: str  # the meeting number, digits only ("" when the row gives none)
+    uuid: str
     topic: str
     host_email: str
     host_name: str
@@ -169,7 +170,8 @@ class ZoomLiveSession:
     @classmethod
     def from_api(cls, data: Mapping[str, Any], kind: str) -> ZoomLiveSession:
         return cls(
-            id=_int(data.get("id")),
+            id="".join(ch for ch in _str(data.get("id")) if ch.isdigit()),
+            uuid=_str(data.get("uuid")),
             topic=_str(data.get("topic")),
             host_email=_str(data.get("email")),
             host_name=_str(data.get("host")),

@@ -170,9 +170,15 @@ def parse_rate_limit_reset(value: str | None, now: datetime) -> datetime | None:
     if not value or not value.strip():
         return None
     text = value.strip()
-    if _SECONDS.match(text) and float(text) >= _EPOCH_SECONDS:
-        return max(datetime.fromtimestamp(float(text), UTC), now)
-    return parse_retry_after(text, now)
+    try:
+        if _SECONDS.match(text) and float(text) >= _EPOCH_SECONDS:
+            seconds = float(text)
+            if seconds >= _EPOCH_SECONDS * 1000:  # milliseconds, as some APIs send
+                seconds /= 1000
+            return max(datetime.fromtimestamp(seconds, UTC), now)
+        return parse_retry_after(text, now)
+    except (ValueError, OverflowError, OSError):  # a time no clock can hold: unreadable
+        return None
 
 
 _SECONDS = re.compile(r"^\s*\d+(\.\d+)?\s*$")
@@ -185,7 +191,10 @@ def parse_retry_after(value: str | None, now: datetime) -> datetime | None:
         return None
     text = value.strip()
     if _SECONDS.match(text):
-        return now + timedelta(seconds=float(text))
+        try:
+            return now + timedelta(seconds=float(text))
+        except OverflowError:  # a wait no clock can hold: unreadable
+            return None
     try:
         parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
     except ValueError:
