@@ -98,11 +98,19 @@ usked next --wait
 
 
 def register_today(root: typer.Typer) -> None:
-    root.command("today", help=_TODAY_HELP)(today_cmd)
+    root.command(
+        "today",
+        help=_TODAY_HELP,
+        short_help="Today's assignments: which have ended, which runs now, which is next.",
+    )(today_cmd)
 
 
 def register_next(root: typer.Typer) -> None:
-    root.command("next", help=_NEXT_HELP)(next_cmd)
+    root.command(
+        "next",
+        help=_NEXT_HELP,
+        short_help="The next assignment, how soon it starts and how to join (--wait: join it).",
+    )(next_cmd)
 
 
 # --- reading -------------------------------------------------------------------------------------
