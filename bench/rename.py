@@ -38,7 +38,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 
 import httpx
@@ -47,11 +47,10 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from tests.fakes.zoom import (  # noqa: E402
-    FakeRequest,
     FakeZoom,
     FakeZoomServer,
-    Fault,
     LoggedRequest,
+    random_faults,
     serve,
 )
 
@@ -117,22 +116,6 @@ def sequential_loop(fake: FakeZoom, server: FakeZoomServer, count: int) -> float
         return time.monotonic() - began
 
 
-def churn_faults(api_prefix: str, rng: random.Random) -> Callable[[FakeRequest], Fault | None]:
-    """4 % of API requests answered 503 and 4 % a per-second 429, at random."""
-
-    def rule(request: FakeRequest) -> Fault | None:
-        if not request.path.startswith(api_prefix + "/"):
-            return None  # the token endpoint answers
-        roll = rng.random()
-        if roll < 0.04:
-            return Fault.server_error(503)
-        if roll < 0.08:
-            return Fault.too_many_requests(retry_after="1")
-        return None
-
-    return rule
-
-
 def phases(log: Sequence[LoggedRequest], start: float, end: float, api_prefix: str) -> str:
     """Where the tool's time went, from the fake's request log (times when the fake handled each
     request, i.e. half the latency after it arrived)."""
@@ -186,7 +169,7 @@ def main() -> int:
         revoke_after=3.0 if args.churn else None,
     )
     if args.churn:
-        fake.fault_rule = churn_faults(fake.api_prefix, random.Random(14))
+        fake.fault_rule = random_faults(random.Random(14), api_prefix=fake.api_prefix)
     fake.add_users(args.users)
     ids = set(fake.users)
     argv = [str(usked), "admin", "zoom-users", "rename", "--match", "*@acme.org", "--yes"]

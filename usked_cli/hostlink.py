@@ -175,7 +175,7 @@ async def running_on_host(
     Whatever keeps the Dashboard from answering (the plan, a scope, an outage) leaves those
     kinds unchecked, with the reason; the caller decides (warn, or refuse when strict).
     """
-    from usked_cli.zoom.errors import ZoomError, ZoomScopeError
+    from usked_cli.zoom.errors import ZoomError, ZoomScopeError, no_webinar_plan
 
     found: dict[str, Running] = {}
     async for m in zoom.iter_user_meetings(host_id, "live"):
@@ -212,13 +212,6 @@ async def running_on_host(
                 found.setdefault(key, Running(key, session.topic, kind, session.start_time))
     guard = Guard(tuple(checked), tuple(unchecked), tuple(missing), refusal)
     return list(found.values()), guard
-
-
-def no_webinar_plan(error: Exception) -> bool:
-    """Zoom's answer to webinar calls on an account without a webinar licence: HTTP 400,
-    "Webinar plan is missing" (as client libraries meet it; not in Zoom's reference)."""
-    message = str(getattr(error, "zoom_message", None) or error).lower()
-    return getattr(error, "status", None) == 400 and "webinar plan" in message
 
 
 async def fetch_host_link(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import NamedTuple, Protocol
+from typing import NamedTuple
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,32 +55,6 @@ class Assignment:
     dial_in: tuple[DialIn, ...] = ()  # the invitation's dial-in numbers, in its order (<= 10)
 
 
-class Shown(Protocol):
-    """What a listing shows of an assignment (the table and the piped lines): an Assignment,
-    or the lighter ListedAssignment a listing query returns."""
-
-    @property
-    def user(self) -> str: ...
-    @property
-    def request_id(self) -> str: ...
-    @property
-    def title(self) -> str: ...
-    @property
-    def start(self) -> datetime: ...
-    @property
-    def end(self) -> datetime: ...
-    @property
-    def all_day(self) -> bool: ...
-    @property
-    def location(self) -> str: ...
-    @property
-    def zoom(self) -> bool: ...
-    @property
-    def invite_link(self) -> str | None: ...
-    @property
-    def meeting_id(self) -> str | None: ...
-
-
 class ListedAssignment(NamedTuple):
     """The fields of an Assignment that a listing shows, read without the rest (notes, dial-in
     numbers): a listing makes thousands, and a tuple is made in a quarter of the time."""
@@ -95,3 +69,8 @@ class ListedAssignment(NamedTuple):
     zoom: bool
     invite_link: str | None
     meeting_id: str | None
+
+
+# What a listing shows of an assignment (the table and the piped lines): a whole Assignment, or
+# the lighter ListedAssignment a listing query returns; both carry the fields above.
+Shown = Assignment | ListedAssignment

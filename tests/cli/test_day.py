@@ -122,21 +122,6 @@ def terminal(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("NO_COLOR", "1")
 
 
-@pytest.fixture
-def opened(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """What the browser was asked to open (it says it succeeded)."""
-    import webbrowser
-
-    calls: list[str] = []
-
-    def fake_open(url: str, *args: object, **kwargs: object) -> bool:
-        calls.append(url)
-        return True
-
-    monkeypatch.setattr(webbrowser, "open", fake_open)
-    return calls
-
-
 def records(result: Result) -> list[dict[str, Any]]:
     assert result.exit_code == 0, result.stderr
     data = json.loads(result.stdout)

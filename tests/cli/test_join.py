@@ -36,21 +36,6 @@ def synced() -> None:
     assert result.exit_code == 0, result.stderr
 
 
-@pytest.fixture
-def opened(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """What the browser was asked to open (it says it succeeded)."""
-    import webbrowser
-
-    calls: list[str] = []
-
-    def fake_open(url: str, *args: object, **kwargs: object) -> bool:
-        calls.append(url)
-        return True
-
-    monkeypatch.setattr(webbrowser, "open", fake_open)
-    return calls
-
-
 def feed(tmp_path: Path, *events: tuple[str, str, str, str]) -> Path:
     """A one-off calendar: (request id, start, end, location) per event, times in UTC."""
     lines = ["BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:-//test//join//EN"]

@@ -358,34 +358,13 @@ def test_rename_rides_out_token_churn_through_the_command(
     # The whole command (plan, journal, PATCHes) under tokens revoked 3 s after issue, 200 ms
     # per request, 4 % 5xx and 4 % 429, 50 seeded runs in a row (virtual time): every user
     # renamed exactly once, no run exits 1.
-    import random
 
     from tests.cli.helpers import run
     from tests.cli.zoomkit import SECRET
-    from tests.fakes.zoom import FakeZoom, VirtualClock, run_virtual
+    from tests.fakes.zoom import VirtualClock, churning_fake, run_virtual
 
     clock = VirtualClock()
-    fake = FakeZoom(
-        clock=clock.monotonic,
-        now=clock.now,
-        client_secret=SECRET,
-        revoke_after=3.0,
-        latency=0.2,
-        seed=seed,
-    )
-    rng = random.Random(seed)
-
-    def faults(request: FakeRequest) -> Fault | None:
-        if not request.path.startswith("/v2/"):
-            return None
-        roll = rng.random()
-        if roll < 0.04:
-            return Fault.server_error(503)
-        if roll < 0.08:
-            return Fault.too_many_requests(retry_after="1")
-        return None
-
-    fake.fault_rule = faults
+    fake = churning_fake(clock, seed, client_secret=SECRET)
     fake.add_users(300)
     for name, value in fake.credentials().items():
         monkeypatch.setenv(f"USKED_ZOOM__{name.upper()}", str(value))

@@ -389,6 +389,47 @@ class _PageState:
     expires_at: float
 
 
+def churning_fake(
+    clock: VirtualClock, seed: int, *, revoke_after: float = 3.0, **options: Any
+) -> FakeZoom:
+    """A fake Zoom under token churn and faults (issue 14): every token revoked `revoke_after`
+    seconds after it was issued (its expires_in still says an hour), a new token revoking the
+    old, 200 ms per request, 4 % of API answers 503 and 4 % per-second 429s."""
+    fake = FakeZoom(
+        clock=clock.monotonic,
+        now=clock.now,
+        revoke_after=revoke_after,
+        latency=0.2,
+        seed=seed,
+        **options,
+    )
+    fake.fault_rule = random_faults(random.Random(seed))
+    return fake
+
+
+def random_faults(
+    rng: random.Random,
+    *,
+    server_errors: float = 0.04,
+    rate_limited: float = 0.04,
+    api_prefix: str = "/v2",
+) -> Callable[[FakeRequest], Fault | None]:
+    """A `fault_rule`: this share of API requests answered 503, and this share a per-second
+    429 (Retry-After 1), at random; the token endpoint always answers."""
+
+    def rule(request: FakeRequest) -> Fault | None:
+        if not request.path.startswith(api_prefix + "/"):
+            return None
+        roll = rng.random()
+        if roll < server_errors:
+            return Fault.server_error(503)
+        if roll < server_errors + rate_limited:
+            return Fault.too_many_requests(retry_after="1")
+        return None
+
+    return rule
+
+
 # --- the fake --------------------------------------------------------------------------------
 
 Route = Literal[
@@ -941,6 +982,18 @@ class FakeZoom:
         return FakeReply(200, {"token": f"zak-{user.id}-{secrets.token_hex(8)}"})
 
     def _list_meetings(self, request: FakeRequest, args: list[str]) -> FakeReply:
+        return self._hosts_list(request, args, webinars=False)
+
+    def _list_webinars(self, request: FakeRequest, args: list[str]) -> FakeReply:
+        """GET /users/{id}/webinars: the host's webinars (Zoom API reference, List webinars;
+        `type` scheduled or upcoming)."""
+        if not self.webinar_plan:
+            return _error(400, 200, WEBINAR_PLAN_MISSING)
+        return self._hosts_list(request, args, webinars=True)
+
+    def _hosts_list(self, request: FakeRequest, args: list[str], *, webinars: bool) -> FakeReply:
+        """A host's meetings or webinars of the asked `type`; instant and personal-room
+        meetings are never listed (UNLISTED_TYPES)."""
         try:
             user = self._user(args[0])
         except KeyError:
@@ -951,29 +1004,11 @@ class FakeZoom:
             self._summary(m, now)
             for m in self.meetings.values()
             if m.host_id == user.id
-            and not m.webinar
+            and m.webinar == webinars
             and m.type not in UNLISTED_TYPES
             and _listed(m, kind, now)
         ]
-        return self._page(request, items, "meetings")
-
-    def _list_webinars(self, request: FakeRequest, args: list[str]) -> FakeReply:
-        """GET /users/{id}/webinars: the host's webinars (Zoom API reference, List webinars;
-        `type` scheduled or upcoming)."""
-        if not self.webinar_plan:
-            return _error(400, 200, WEBINAR_PLAN_MISSING)
-        try:
-            user = self._user(args[0])
-        except KeyError:
-            return _error(404, 1001, f"User does not exist: {args[0]}.")
-        kind = request.query.get("type", "scheduled")
-        now = self.now()
-        items = [
-            self._summary(m, now)
-            for m in self.meetings.values()
-            if m.host_id == user.id and m.webinar and _listed(m, kind, now)
-        ]
-        return self._page(request, items, "webinars")
+        return self._page(request, items, "webinars" if webinars else "meetings")
 
     def _get_webinar(self, request: FakeRequest, args: list[str]) -> FakeReply:
         """GET /webinars/{id}: as a meeting's details, its own start_url (Zoom API reference,

@@ -9,7 +9,7 @@ import random
 import httpx
 import pytest
 
-from tests.fakes.zoom import FakeRequest, FakeZoom, Fault, VirtualClock, run_virtual
+from tests.fakes.zoom import FakeZoom, VirtualClock, churning_fake, run_virtual
 from tests.zoom.conftest import SECRET, ClientFactory
 from usked_cli.errors import ConfigError
 from usked_cli.zoom.client import ZoomClient
@@ -223,37 +223,10 @@ def test_token_info_reports_scopes_and_api_url_but_never_the_token(
 # --- token churn (issue 14) ---------------------------------------------------------------------
 
 
-def _churning_fake(clock: VirtualClock, seed: int) -> FakeZoom:
-    """Every token revoked 3 s after it was issued (its expires_in says an hour), a new token
-    revoking the old, 200 ms of latency, 4 % of answers 5xx and 4 % per-second 429s."""
-    fake = FakeZoom(
-        clock=clock.monotonic,
-        now=clock.now,
-        client_secret=SECRET,
-        revoke_after=3.0,
-        latency=0.2,
-        seed=seed,
-    )
-    rng = random.Random(seed)
-
-    def faults(request: FakeRequest) -> Fault | None:
-        if not request.path.startswith("/v2/"):
-            return None  # the token endpoint answers
-        roll = rng.random()
-        if roll < 0.04:
-            return Fault.server_error(503)
-        if roll < 0.08:
-            return Fault.too_many_requests(retry_after="1")
-        return None
-
-    fake.fault_rule = faults
-    return fake
-
-
 def _renames_under_churn(seed: int) -> tuple[list[BaseException], FakeZoom]:
     """300 renames, 20 at a time, as `admin zoom-users rename` sends them: the failures."""
     clock = VirtualClock()
-    fake = _churning_fake(clock, seed)
+    fake = churning_fake(clock, seed, client_secret=SECRET)
     users = fake.add_users(300)
 
     async def main() -> list[object]:

@@ -8,10 +8,9 @@ pydantic-settings (the `me` setting comes with the settings snapshot).
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
 from datetime import date, datetime, timedelta
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 
@@ -22,6 +21,8 @@ from usked_cli.cli.options import CsvOpt, IcsOpt, JsonOpt, one_format
 if TYPE_CHECKING:
     from usked_cli.models import Assignment, Shown
     from usked_cli.rules.day import DayState
+
+T = TypeVar("T")
 
 #: How far ahead `next` (and `join next`) look.
 NEXT_WINDOW = timedelta(days=14)
@@ -147,15 +148,7 @@ def gather(
         return _from_feed(context, ics, start, end, zoom_only)
     from usked_cli.assignments import assignments_between
 
-    with _me_explained(context, users):
-        return assignments_between(
-            context.workspace(),
-            start,
-            end,
-            users=users,
-            zoom_only=zoom_only,
-            default_tz=context.basics().timezone,
-        )
+    return _from_workspace(context, users, start, end, zoom_only, assignments_between)
 
 
 def _shown_between(
@@ -172,8 +165,23 @@ def _shown_between(
         return _from_feed(context, ics, start, end, zoom_only)
     from usked_cli.assignments import listed_between
 
-    with _me_explained(context, users):
-        return listed_between(
+    return _from_workspace(context, users, start, end, zoom_only, listed_between)
+
+
+def _from_workspace(
+    context: AppContext,
+    users: list[str] | None,
+    start: datetime,
+    end: datetime,
+    zoom_only: bool,
+    query: Callable[..., T],
+) -> T:
+    """`query` (usked_cli.assignments' assignments_between or listed_between) over the
+    workspace; a user without a synced feed named by the `me` setting is said so."""
+    from usked_cli.errors import NotFoundError
+
+    try:
+        return query(
             context.workspace(),
             start,
             end,
@@ -181,24 +189,6 @@ def _shown_between(
             zoom_only=zoom_only,
             default_tz=context.basics().timezone,
         )
-
-
-def _from_feed(
-    context: AppContext, ics: str, start: datetime, end: datetime, zoom_only: bool
-) -> list[Assignment]:
-    from usked_cli.cli.assignments import feed_assignments
-
-    found = feed_assignments(context, ics, start, end)
-    return [a for a in found if a.zoom or not zoom_only]
-
-
-@contextmanager
-def _me_explained(context: AppContext, users: list[str] | None) -> Iterator[None]:
-    """A user without a synced feed, named by the `me` setting: say so, and how to fix it."""
-    from usked_cli.errors import NotFoundError
-
-    try:
-        yield
     except NotFoundError as exc:
         me = context.basics().me
         if me is not None and users == [me]:
@@ -208,6 +198,15 @@ def _me_explained(context: AppContext, users: list[str] | None) -> Iterator[None
                 "`usked config set me USER` names another user; --all shows everyone"
             )
         raise
+
+
+def _from_feed(
+    context: AppContext, ics: str, start: datetime, end: datetime, zoom_only: bool
+) -> list[Assignment]:
+    from usked_cli.cli.assignments import feed_assignments
+
+    found = feed_assignments(context, ics, start, end)
+    return [a for a in found if a.zoom or not zoom_only]
 
 
 def _whole(context: AppContext, shown: Shown) -> Assignment:

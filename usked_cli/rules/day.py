@@ -91,17 +91,11 @@ def next_up(assignments: Sequence[S], now: datetime) -> S | None:
 
 
 def until(delta: timedelta) -> str:
-    """A span for people, in whole minutes: "25 min", "1 h 05 min", "2 h", "2 d 3 h"."""
-    minutes = delta // timedelta(minutes=1)
-    if minutes < 1:
-        return "less than a minute"
-    days, minutes = divmod(minutes, 24 * 60)
-    hours, minutes = divmod(minutes, 60)
-    if days:
-        return f"{days} d {hours} h" if hours else f"{days} d"
-    if hours:
-        return f"{hours} h {minutes:02} min" if minutes else f"{hours} h"
-    return f"{minutes} min"
+    """A span for people, in whole minutes: "25 min", "1 h 05 min", "2 h", "2 d 3 h"
+    (`format_wait`, minutes after hours in two digits; none below zero)."""
+    from usked_cli.rules.window import format_wait
+
+    return format_wait(max(delta, timedelta(0)), padded=True)
 
 
 def relative_start(start: datetime, now: datetime) -> str:

@@ -111,8 +111,9 @@ def host_link_window(
     )
 
 
-def format_wait(delta: timedelta) -> str:
-    """A wait for people: "2 d 3 h", "1 h 12 min", "1 h", "45 min", "less than a minute"."""
+def format_wait(delta: timedelta, *, padded: bool = False) -> str:
+    """A wait for people: "2 d 3 h", "1 h 12 min", "1 h", "45 min", "less than a minute";
+    `padded`: minutes after hours in two digits ("1 h 05 min")."""
     if delta < timedelta(0):
         raise ValueError("a wait cannot be negative")
     minutes = delta // timedelta(minutes=1)  # integer floor, no float rounding
@@ -121,7 +122,9 @@ def format_wait(delta: timedelta) -> str:
     if days:
         return f"{days} d {hours} h" if hours else f"{days} d"
     if hours:
-        return f"{hours} h {minutes} min" if minutes else f"{hours} h"
+        if not minutes:
+            return f"{hours} h"
+        return f"{hours} h {minutes:02} min" if padded else f"{hours} h {minutes} min"
     if minutes:
         return f"{minutes} min"
     return "less than a minute"

@@ -63,6 +63,7 @@ from usked_cli.zoom.errors import (
     ZoomValidationError,
     credentials_check,
     credentials_hint,
+    no_webinar_plan,
 )
 from usked_cli.zoom.models import (
     RECURRING_FIXED_TIME,
@@ -512,8 +513,7 @@ class ZoomClient:
                     raise
                 on_webinars_unavailable(exc)
             except ZoomError as exc:
-                # No webinar licence: Zoom answers 400 "Webinar plan is missing"; none exist.
-                if not (exc.status == 400 and "webinar plan" in (exc.zoom_message or "").lower()):
+                if not no_webinar_plan(exc):  # no webinar licence: no webinars
                     raise
         recurring_types = {"meeting": RECURRING_FIXED_TIME, "webinar": WEBINAR_RECURRING_FIXED_TIME}
         recurring = [(k, m) for k, m in listed if m.type == recurring_types[k]]

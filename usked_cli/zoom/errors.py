@@ -149,3 +149,10 @@ def credentials_hint() -> str:
 def utc(dt: datetime) -> str:
     """A UTC time for a message: '2026-03-03 00:00 UTC'."""
     return dt.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
+
+
+def no_webinar_plan(error: ZoomError) -> bool:
+    """Zoom's answer to webinar calls on an account without a webinar licence: HTTP 400,
+    "Webinar plan is missing" (as client libraries meet it; not in Zoom's reference). No
+    webinar can exist there: callers read it as none."""
+    return error.status == 400 and "webinar plan" in (error.zoom_message or "").lower()
