@@ -28,7 +28,11 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 from unittest import mock
+
+if TYPE_CHECKING:
+    from tests.fakes.zoom import FakeUser, FakeZoom
 
 ROOT = Path(__file__).parents[1]
 README = ROOT / "README.md"
@@ -65,6 +69,30 @@ def blocks(text: str) -> list[Block]:
     return found
 
 
+def _plan_the_day(zoom: FakeZoom, users: list[FakeUser]) -> None:
+    """The pool's Wednesday, for `usked admin schedule`: request 104233's recurring meeting and
+    a meeting 5 minutes after it on the first user, a webinar; two overlapping meetings and
+    request 104251's on the second; an early and a late one on the fourth; nothing on the
+    third and fifth."""
+    from datetime import timedelta
+
+    def wed(hour: int, minute: int = 0) -> datetime:
+        return datetime(2026, 12, 2, hour + 6, minute, tzinfo=UTC)  # CST is UTC-6
+
+    zoom.scopes.add("webinar:read:admin")
+    first, second, _, fourth, _ = users
+    week = [wed(9) + timedelta(days=d) for d in (-2, 0, 2)]  # Mon, Wed, Fri
+    zoom.add_meeting(first, "Spanish Interpreting", None, 60, type=8, occurrences=week,
+                     id=85512345678)  # fmt: skip
+    zoom.add_meeting(first, "Follow-up visit", wed(10, 5), 55, id=81234567891)
+    zoom.add_meeting(first, "Board briefing", wed(13), 60, webinar=True, id=89876543210)
+    zoom.add_meeting(second, "Court hearing", wed(9), 60, id=82222222222)
+    zoom.add_meeting(second, "Deposition", wed(9, 45), 75, id=82222222223)
+    zoom.add_meeting(second, "Legal Consultation", wed(16), 120, id=91234567890)
+    zoom.add_meeting(fourth, "Early clinic", wed(7), 75, id=84444444444)
+    zoom.add_meeting(fourth, "Evening class", wed(16, 30), 120, id=84444444445)
+
+
 class Session:
     """One workspace, config file and Zoom fake for the whole README, in order."""
 
@@ -74,7 +102,8 @@ class Session:
         self.home = home
         self.clock = VirtualClock()
         self.zoom = FakeZoom(clock=self.clock.monotonic, now=self.clock.now)
-        self.zoom.add_users(5)
+        users = self.zoom.add_users(5)
+        _plan_the_day(self.zoom, users)
         self.last_status = 0
         # The config file and workspace where a new user has them (platformdirs, under $HOME);
         # the home directory is shown as ~ in the outputs.
@@ -148,10 +177,52 @@ class Session:
                 command.main(args, prog_name="usked", obj=context)
             except SystemExit as exit_:
                 status = exit_.code if isinstance(exit_.code, int) else 1
-        both = "".join(text for _, text in written)
+        both = _screen("".join(text for _, text in written))
         stdout = "".join(text for name, text in written if name == "stdout")
         stderr = "".join(text for name, text in written if name == "stderr")
         return both, stdout, stderr, status
+
+
+_CONTROL = re.compile(r"\x1b\[(\??)([0-9;]*)([A-Za-z])|\r|\n")
+
+
+def _screen(text: str) -> str:
+    """What a terminal shows once `text` is written: a transient progress bar drawn and erased
+    (cursor up, erase line, carriage return) leaves nothing, as on a real screen."""
+    lines = [""]
+    row = column = 0
+    position = 0
+    for match in [*_CONTROL.finditer(text), None]:
+        chunk = text[position : match.start() if match else len(text)]
+        if chunk:
+            line = lines[row].ljust(column)
+            lines[row] = line[:column] + chunk + line[column + len(chunk) :]
+            column += len(chunk)
+        if match is None:
+            break
+        position = match.end()
+        token = match.group(0)
+        if token == "\n":
+            row, column = row + 1, 0
+            if row == len(lines):
+                lines.append("")
+        elif token == "\r":
+            column = 0
+        elif match.group(1):
+            continue  # ?25l / ?25h: the cursor hidden or shown
+        else:
+            count = int(match.group(2) or "1")
+            final = match.group(3)
+            if final == "A":
+                row = max(0, row - count)
+            elif final == "K":
+                lines[row] = "" if match.group(2) == "2" else lines[row][:column]
+            elif final == "G":
+                column = count - 1
+            # m (styles) and anything else: nothing to show
+    while len(lines) > 1 and lines[-1] == "" and row < len(lines) - 1:
+        lines.pop()
+    return "\n".join(lines)
 
 
 class _Stream(io.StringIO):

@@ -26,6 +26,7 @@ if TYPE_CHECKING:
 
 DELAY_SECONDS = 0.5  # no bar for work shorter than this
 REFRESH_SECONDS = 0.1  # redraw at most this often (the clock's seconds)
+ECHO_ROOM = 3  # columns left free after the bar
 
 
 class Progress:
@@ -178,9 +179,13 @@ class Bar(Progress):
         ]
         if self._rate:
             columns.append(_rate_column())
+        console = self._out.console(stderr=True)
+        # Room at the end of the line for the terminal's "^C" echo: a bar the full width would
+        # push the echo onto the next line, and the bar, erased one line too low, would stay.
+        console.width = max(20, console.width - ECHO_ROOM)
         self._rich = RichProgress(
             *columns,
-            console=self._out.console(stderr=True),
+            console=console,
             transient=True,
             auto_refresh=False,  # no thread: redrawn on events, on the injected clock
             redirect_stdout=False,  # stdout is data

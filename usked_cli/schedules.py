@@ -6,9 +6,9 @@ so one slow user does not hold up the rest.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime, tzinfo
+from datetime import date, datetime, timedelta, tzinfo
 from typing import TYPE_CHECKING, Any
 
 from usked_cli.rules.padding import (
@@ -17,6 +17,7 @@ from usked_cli.rules.padding import (
     find_conflicts,
     find_overcommitted,
 )
+from usked_cli.rules.schedule import DaySchedule, build_day, day_bounds, match_request_ids
 from usked_cli.zoom.models import ZoomUser
 from usked_cli.zoom.pool import host_user_ref
 
@@ -42,9 +43,12 @@ async def fetch_schedules(
     *,
     on_done: Callable[[ZoomUser], None] | None = None,
     warn: Callable[[str], None] | None = None,
+    listing: str = "upcoming",
 ) -> list[HostSchedule]:
     """Every host user's meeting and webinar occurrences overlapping [start, end), fetched
-    concurrently (a webinar takes its host user as a meeting does).
+    concurrently (a webinar takes its host user as a meeting does). `listing` is Zoom's list
+    type: "upcoming" for windows ahead, "scheduled" when the window reaches into the past
+    (it keeps meetings that already ended, until they expire).
 
     `on_done(user)` is called as each user's schedule is in (for progress). An app without the
     webinar scopes reads meetings only, and `warn` says so once.
@@ -73,6 +77,7 @@ async def fetch_schedules(
                     user.id,
                     start,
                     end,
+                    type=listing,
                     webinars=not said,
                     on_webinars_unavailable=webinars_unavailable,
                 )
@@ -163,3 +168,102 @@ def free_records(
         else:
             free.append(_host(schedule.user))
     return free, blocked
+
+
+def schedule_span(
+    days: Sequence[date], tz: tzinfo, padding_minutes: int
+) -> tuple[datetime, datetime]:
+    """What to fetch for the days: the days themselves and the padding either side, since a
+    meeting just outside a day still sets the state of the day's first and last."""
+    first, _ = day_bounds(days[0], tz)
+    _, last = day_bounds(days[-1], tz)
+    padding = timedelta(minutes=padding_minutes)
+    return first - padding, last + padding
+
+
+def schedule_days(
+    schedules: Sequence[HostSchedule],
+    days: Sequence[date],
+    *,
+    tz: tzinfo,
+    padding_minutes: int,
+    duration_minutes: int,
+    max_concurrent: int,
+    assignments: Iterable[tuple[str, str | None, datetime]] = (),
+) -> list[DaySchedule]:
+    """Each day's picture of the pool, from one fetch. `assignments` (request id, meeting id,
+    start) from the workspace name the meetings their invite links carry."""
+    request_ids = match_request_ids(
+        (meeting for schedule in schedules for meeting in schedule.meetings), assignments
+    )
+    hosts = []
+    for schedule in schedules:
+        user = schedule.user
+        # A basic user's meetings end after 40 minutes: no stretch of theirs is offered as free,
+        # as `zoom-users free` leaves them out.
+        hosts.append((user.email, user.display_name, schedule.meetings, user.licensed))
+    return [
+        build_day(
+            day,
+            tz,
+            hosts,
+            padding_minutes=padding_minutes,
+            duration_minutes=duration_minutes,
+            max_concurrent=max_concurrent,
+            request_ids=request_ids,
+        )
+        for day in days
+    ]
+
+
+def day_record(day: DaySchedule) -> dict[str, Any]:
+    """The JSON object of one day (contracts: `admin schedule --json`)."""
+    tz = day.timezone
+
+    def iso(moment: datetime) -> str:
+        return moment.astimezone(tz).isoformat()
+
+    return {
+        "day": day.day.isoformat(),
+        "timezone": str(getattr(tz, "key", tz)),
+        "padding_minutes": day.padding_minutes,
+        "duration_minutes": day.duration_minutes,
+        "hosts": [
+            {
+                "email": host.email,
+                "name": host.name,
+                "meetings": [
+                    {
+                        "id": bar.meeting.meeting_id,
+                        "kind": bar.meeting.kind,
+                        "occurrence_id": bar.meeting.occurrence_id,
+                        "request_id": bar.request_id,
+                        "topic": bar.meeting.topic,
+                        "start": iso(bar.meeting.start),
+                        "end": iso(bar.meeting.end),
+                        "state": bar.state,
+                    }
+                    for bar in host.bars
+                ],
+                "free": [{"start": iso(a), "end": iso(b)} for a, b in host.free],
+            }
+            for host in day.hosts
+        ],
+    }
+
+
+def day_rows(day: DaySchedule) -> list[list[str]]:
+    """Piped output: host user, start, end, meeting id, request id, state; one row a meeting."""
+    tz = day.timezone
+    return [
+        [
+            host.email,
+            bar.meeting.start.astimezone(tz).isoformat(),
+            bar.meeting.end.astimezone(tz).isoformat(),
+            bar.meeting.meeting_id,
+            bar.request_id or "",
+            bar.state,
+        ]
+        for host in day.hosts
+        for bar in host.bars
+    ]

@@ -173,3 +173,26 @@ def test_rename_piped_logs_every_row_and_no_bar(zoom: ZoomKit, pool: None) -> No
     assert "\x1b" not in result.stderr
     assert result.stderr.count("\nplan: host-") == 25
     assert "(25/25) host-25@acme.org: renamed" in result.stderr
+
+
+@pytest.mark.parametrize("width", [60, 80])
+def test_bar_leaves_room_for_the_interrupt_echo(
+    monkeypatch: pytest.MonkeyPatch, width: int
+) -> None:
+    """Ctrl-C makes the terminal echo "^C" after the cursor; a bar as wide as the terminal would
+    push it onto a new line, and the bar, erased one line too low, would stay on screen."""
+    import re
+
+    from usked_cli.progress import ECHO_ROOM
+
+    stderr = capture_stderr(monkeypatch)
+    monkeypatch.setenv("USKED_FORCE_TTY", "1")
+    monkeypatch.setenv("COLUMNS", str(width))
+    clock = Clock()
+    with progress(Output(), "reading host users' meetings", total=200, clock=clock) as bar:
+        clock.now += 1.0
+        bar.advance(15)
+        drawn = re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", stderr.getvalue())
+    longest = max(len(line) for line in drawn.replace("\r", "\n").splitlines())
+    assert "15/200" in drawn
+    assert longest <= width - ECHO_ROOM

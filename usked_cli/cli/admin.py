@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 import typer
 
-from usked_cli.cli import host_names, zoom_users
+from usked_cli.cli import host_names, schedule, zoom_users
 from usked_cli.cli.context import app_context
 from usked_cli.cli.groups import HelpGroup
 from usked_cli.cli.options import JsonOpt, MatchOpt
@@ -15,12 +15,13 @@ from usked_cli.render import Column
 
 app = typer.Typer(
     cls=HelpGroup,
-    help="Admin: org settings (padding, lead time), padding conflicts, Zoom host users.",
+    help="Admin: org settings (padding, lead time), the pool's day, conflicts, Zoom host users.",
     epilog="Example: `usked admin conflicts --days 14`",
     no_args_is_help=True,
 )
 host_names.register(zoom_users.app)
 app.add_typer(zoom_users.app, name="zoom-users")
+app.command("schedule", help=schedule.SCHEDULE_HELP)(schedule.schedule_cmd)
 
 settings_app = typer.Typer(
     cls=HelpGroup,
@@ -178,9 +179,9 @@ def conflicts_cmd(
     match: MatchOpt = None,
     json_output: JsonOpt = False,
 ) -> None:
+    from usked_cli.cli.pool import read_pool
     from usked_cli.errors import EXIT_FAILURE
-    from usked_cli.schedules import conflict_records, fetch_schedules, overcommit_records
-    from usked_cli.zoom.pool import fetch_users
+    from usked_cli.schedules import conflict_records, overcommit_records
 
     context = app_context(ctx)
     settings = context.settings()
@@ -192,20 +193,7 @@ def conflicts_cmd(
     max_concurrent = settings.zoom.max_concurrent_meetings
 
     async def main() -> tuple[int, list[dict[str, Any]]]:
-        from usked_cli.progress import progress
-
-        async with context.zoom_client() as zoom:
-            with progress(context.out, "reading Zoom users", clock=context.monotonic) as bar:
-                users = await fetch_users(zoom, globs=globs, on_page=bar.pages())
-                bar.phase("reading host users' meetings", total=len(users))
-                schedules = await fetch_schedules(
-                    zoom,
-                    users,
-                    start,
-                    end,
-                    on_done=lambda _user: bar.advance(),
-                    warn=context.out.warn,
-                )
+        users, schedules = await read_pool(context, globs, start, end)
         if max_concurrent > 1:
             records = overcommit_records(
                 schedules, padding_minutes=padding, max_concurrent=max_concurrent, tz=tz

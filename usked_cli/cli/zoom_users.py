@@ -121,10 +121,10 @@ def free_cmd(
 ) -> None:
     from datetime import timedelta
 
+    from usked_cli.cli.pool import read_pool
     from usked_cli.errors import InputError
     from usked_cli.rules.when import is_day_only, parse_duration_minutes, parse_when
-    from usked_cli.schedules import fetch_schedules, free_records
-    from usked_cli.zoom.pool import fetch_users
+    from usked_cli.schedules import free_records
 
     context = app_context(ctx)
     settings = context.settings()
@@ -148,23 +148,15 @@ def free_cmd(
     window_end = start + timedelta(minutes=minutes + padding)
 
     async def main() -> tuple[list[dict[str, str]], dict[str, Any], list[str]]:
-        from usked_cli.progress import progress
-
-        async with context.zoom_client() as zoom:
-            with progress(context.out, "reading Zoom users", clock=context.monotonic) as bar:
-                users = await fetch_users(zoom, globs=globs, on_page=bar.pages())
-                # A basic (unlicensed) user's meetings end after 40 minutes: never a host to offer.
-                basic = [u.email for u in users if not u.licensed]
-                licensed = [u for u in users if u.licensed]
-                bar.phase("reading host users' meetings", total=len(licensed))
-                schedules = await fetch_schedules(
-                    zoom,
-                    licensed,
-                    window_start,
-                    window_end,
-                    on_done=lambda _user: bar.advance(),
-                    warn=context.out.warn,
-                )
+        # A basic (unlicensed) user's meetings end after 40 minutes: never a host to offer.
+        users, schedules = await read_pool(
+            context,
+            globs,
+            window_start,
+            window_end,
+            hosts=lambda users: [u for u in users if u.licensed],
+        )
+        basic = [u.email for u in users if not u.licensed]
         free, blocked = free_records(
             schedules, at=start, duration_minutes=minutes, padding_minutes=padding
         )

@@ -1,0 +1,165 @@
+"""`usked admin schedule`: a day of the pool's host users as a picture (terminal, TSV, JSON,
+HTML)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from usked_cli.cli.context import app_context
+from usked_cli.cli.options import JsonOpt, MatchOpt
+
+if TYPE_CHECKING:
+    from usked_cli.schedules import HostSchedule
+
+MAX_DAYS = 14
+
+SCHEDULE_HELP = """\
+Draw a day of the pool: one row per host user, each meeting and webinar a bar on an hour axis.
+
+The hours drawn are 08:00-18:00 in the display timezone, widened to the hours that hold
+meetings. Around each bar its padding (`org.padding_minutes`) is drawn in a lighter shade; a
+bar that overlaps another or breaks the padding is red (the meetings `admin conflicts` reports);
+stretches where a meeting of --duration fits with its padding are marked free (what
+`zoom-users free` would answer). A bar is labelled with what fits inside it: the uSked request
+id when a synced feed's invite link carries the meeting id, else the meeting id, else the topic.
+Host users with nothing that day are listed on one line at the end.
+
+Piped: one tab-separated line per meeting: host user, start, end, meeting id, request id, state
+(ok, padding or overlap). --json: one object per day ({day, timezone, padding_minutes, hosts:
+[{email, name, meetings, free}]}); with --days, an array of them. --html FILE also writes the
+picture as one self-contained HTML file (printable in landscape).
+
+Examples:
+
+```
+usked admin schedule
+usked admin schedule --day tomorrow --duration 90
+usked admin schedule --day mon --days 5 --html week.html
+usked admin schedule --json | jq '.hosts[] | select(.meetings == []) | .email'
+```
+"""
+
+
+def schedule_cmd(
+    ctx: typer.Context,
+    day: Annotated[
+        str,
+        typer.Option(
+            "--day", metavar="WHEN", help="Which day: today, tomorrow, mon, 2026-12-03, +2d."
+        ),
+    ] = "today",
+    days: Annotated[
+        int | None,
+        typer.Option(
+            "--days",
+            min=1,
+            max=MAX_DAYS,
+            metavar="N",
+            help=f"Draw N days from --day (1-{MAX_DAYS}); --json prints an array.",
+        ),
+    ] = None,
+    duration: Annotated[
+        str,
+        typer.Option("--duration", metavar="MINUTES", help="The meeting a free stretch must hold."),
+    ] = "60",
+    match: MatchOpt = None,
+    json_output: JsonOpt = False,
+    html_file: Annotated[
+        Path | None,
+        typer.Option(
+            "--html",
+            metavar="FILE",
+            help="Also write the picture to FILE as self-contained HTML.",
+            dir_okay=False,
+        ),
+    ] = None,
+) -> None:
+    from datetime import timedelta
+
+    from usked_cli.cli.pool import read_pool
+    from usked_cli.errors import InputError
+    from usked_cli.rules.when import parse_duration_minutes, parse_when
+    from usked_cli.schedules import schedule_days, schedule_span
+
+    context = app_context(ctx)
+    settings = context.settings()
+    tz = settings.zone
+    now = context.now().astimezone(tz)
+    try:
+        first_day = parse_when(day, now=now, tz=tz).date()
+    except ValueError as exc:
+        raise InputError(f"--day {day!r}: {exc}") from None
+    try:
+        minutes = parse_duration_minutes(duration)
+    except ValueError as exc:
+        raise InputError(f"--duration {duration!r}: {exc}") from None
+    if html_file is not None:
+        if html_file.is_dir():
+            raise InputError(f"--html {html_file}: is a folder; give a file name")
+        if not html_file.parent.is_dir():  # said before Zoom is asked, not after
+            raise InputError(f"--html {html_file}: no folder {html_file.parent}")
+    globs = context.pool_globs(match, pool=True)
+    chosen_days = [first_day + timedelta(days=n) for n in range(days or 1)]
+    padding = settings.org.padding_minutes
+    start, end = schedule_span(chosen_days, tz, padding)
+    # "upcoming" leaves out meetings that already ended today; "scheduled" keeps them.
+    listing = "scheduled" if start < now else "upcoming"
+
+    async def main() -> tuple[int, list[HostSchedule]]:
+        users, schedules = await read_pool(context, globs, start, end, listing=listing)
+        return len(users), schedules
+
+    user_count, schedules = context.run(main())
+    assignments = [
+        (a.request_id, a.meeting_id, a.start)
+        for a in context.workspace().listed_between(start, end, zoom_only=True)
+    ]
+    pictures = schedule_days(
+        schedules,
+        chosen_days,
+        tz=tz,
+        padding_minutes=padding,
+        duration_minutes=minutes,
+        max_concurrent=settings.zoom.max_concurrent_meetings,
+        assignments=assignments,
+    )
+    out = context.out
+    if html_file is not None:
+        from usked_cli.drawing.html import render_html
+        from usked_cli.files import write_text_atomic
+
+        write_text_atomic(html_file, render_html(pictures, org_name=settings.org.name))
+    if json_output:
+        from usked_cli.schedules import day_record
+
+        records = [day_record(picture) for picture in pictures]
+        out.json(records if days is not None else records[0])
+    elif out.is_tty:
+        from usked_cli.drawing.text import draw_day
+        from usked_cli.render import terminal_width
+
+        console = out.console() if out.color else None
+        width = terminal_width()
+        for index, picture in enumerate(pictures):
+            if index:
+                out.line("")
+            for line in draw_day(picture, width=width):
+                if console is None:
+                    out.line(line.plain)  # NO_COLOR: no styles at all, as every table
+                else:
+                    console.print(line, no_wrap=True, overflow="crop")
+    else:
+        from usked_cli.schedules import day_rows
+
+        out.tsv_cells(row for picture in pictures for row in day_rows(picture))
+        for picture in pictures:
+            idle = [host.email for host in picture.idle_hosts]
+            if idle:
+                out.note(f"{picture.day:%a %d %b}: free all day: {', '.join(idle)}")
+    if not user_count:
+        out.note("no active Zoom user matches the pool")
+    if html_file is not None:
+        out.note(f"wrote {html_file}")

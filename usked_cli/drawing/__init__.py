@@ -1,0 +1,2 @@
+"""Pictures of the pool's day (`usked admin schedule`): terminal text, and a self-contained
+HTML page."""
