@@ -78,6 +78,7 @@ async def fetch_schedules(
                     start,
                     end,
                     type=listing,
+                    previous=listing == "scheduled",
                     webinars=not said,
                     on_webinars_unavailable=webinars_unavailable,
                 )
@@ -189,10 +190,10 @@ def schedule_days(
     padding_minutes: int,
     duration_minutes: int,
     max_concurrent: int,
-    assignments: Iterable[tuple[str, str | None, datetime]] = (),
+    assignments: Iterable[tuple[str, str | None, datetime, datetime]] = (),
 ) -> list[DaySchedule]:
     """Each day's picture of the pool, from one fetch. `assignments` (request id, meeting id,
-    start) from the workspace name the meetings their invite links carry."""
+    start, end) from the workspace name the meetings their invite links carry."""
     request_ids = match_request_ids(
         (meeting for schedule in schedules for meeting in schedule.meetings), assignments
     )
@@ -232,6 +233,7 @@ def day_record(day: DaySchedule) -> dict[str, Any]:
             {
                 "email": host.email,
                 "name": host.name,
+                "licensed": host.may_host,
                 "meetings": [
                     {
                         "id": bar.meeting.meeting_id,
@@ -252,18 +254,26 @@ def day_record(day: DaySchedule) -> dict[str, Any]:
     }
 
 
-def day_rows(day: DaySchedule) -> list[list[str]]:
-    """Piped output: host user, start, end, meeting id, request id, state; one row a meeting."""
-    tz = day.timezone
-    return [
-        [
-            host.email,
-            bar.meeting.start.astimezone(tz).isoformat(),
-            bar.meeting.end.astimezone(tz).isoformat(),
-            bar.meeting.meeting_id,
-            bar.request_id or "",
-            bar.state,
-        ]
-        for host in day.hosts
-        for bar in host.bars
-    ]
+def day_rows(days: Sequence[DaySchedule]) -> list[list[str]]:
+    """Piped output: host user, start, end, meeting id, request id, state; one row a meeting,
+    once even where it runs past midnight into the next day drawn."""
+    rows: list[list[str]] = []
+    seen: set[tuple[str, Meeting]] = set()
+    for day in days:
+        tz = day.timezone
+        for host in day.hosts:
+            for bar in host.bars:
+                if (host.email, bar.meeting) in seen:
+                    continue
+                seen.add((host.email, bar.meeting))
+                rows.append(
+                    [
+                        host.email,
+                        bar.meeting.start.astimezone(tz).isoformat(),
+                        bar.meeting.end.astimezone(tz).isoformat(),
+                        bar.meeting.meeting_id,
+                        bar.request_id or "",
+                        bar.state,
+                    ]
+                )
+    return rows

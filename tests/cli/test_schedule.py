@@ -117,11 +117,13 @@ def test_json_is_the_day_of_every_host_user(zoom: ZoomKit, pool: dict[str, FakeU
         ("Legal Consultation", "ok", "104251"),
     ]
     assert c["meetings"] == []
-    assert c["free"] == [{"start": "2026-12-02T08:00:00-06:00", "end": "2026-12-02T18:00:00-06:00"}]
-    assert a["free"] == [  # 08:00-08:50 holds no 60-minute meeting: not free
+    assert c["free"] == [{"start": "2026-12-02T00:00:00-06:00", "end": "2026-12-03T00:00:00-06:00"}]
+    assert a["free"] == [
+        {"start": "2026-12-02T00:00:00-06:00", "end": "2026-12-02T08:50:00-06:00"},
         {"start": "2026-12-02T11:10:00-06:00", "end": "2026-12-02T12:50:00-06:00"},
-        {"start": "2026-12-02T14:10:00-06:00", "end": "2026-12-02T18:00:00-06:00"},
+        {"start": "2026-12-02T14:10:00-06:00", "end": "2026-12-03T00:00:00-06:00"},
     ]
+    assert (a["licensed"], c["licensed"]) == (True, True)
 
 
 def test_days_gives_an_array_one_object_a_day(zoom: ZoomKit, pool: dict[str, FakeUser]) -> None:
@@ -246,7 +248,10 @@ def test_a_past_day_keeps_meetings_that_ended(zoom: ZoomKit, pool: dict[str, Fak
 
 def test_duration_narrows_the_free_stretches(zoom: ZoomKit, pool: dict[str, FakeUser]) -> None:
     a = schedule_json(zoom, "--duration", "2h")["hosts"][0]
-    assert [s["start"] for s in a["free"]] == ["2026-12-02T14:10:00-06:00"]
+    assert [s["start"] for s in a["free"]] == [
+        "2026-12-02T00:00:00-06:00",
+        "2026-12-02T14:10:00-06:00",
+    ]
 
 
 @pytest.mark.parametrize(
@@ -338,3 +343,114 @@ def test_match_overrides_the_pool(zoom: ZoomKit, pool: dict[str, FakeUser]) -> N
     day = schedule_json(zoom, "--match", "maria@*")
     assert [h["email"] for h in day["hosts"]] == ["maria@acme.org"]
     assert [m["topic"] for m in day["hosts"][0]["meetings"]] == ["Not in the pool"]
+
+
+# --- found in review ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("seen_at", [wed(8), wed(10, 30), wed(12)])
+def test_todays_picture_keeps_the_occurrences_that_ended(
+    zoom: ZoomKit, pool: dict[str, FakeUser], seen_at: datetime
+) -> None:
+    """Zoom leaves ended occurrences out of a recurring meeting's detail unless asked
+    (show_previous_occurrences): the day must not change as it goes by."""
+    zoom.clock.epoch = seen_at  # the fake's own clock: what it calls ended
+    result = zoom.run(["admin", "schedule", "--json"], now=seen_at)
+    assert result.exit_code == 0, result.stderr
+    a = json.loads(result.stdout)["hosts"][0]
+    assert [(m["topic"], m["state"], m["request_id"]) for m in a["meetings"]] == [
+        ("Spanish Interpreting", "padding", "104233"),
+        ("Follow-up", "padding", None),
+        ("Board briefing", "ok", None),
+    ]
+
+
+def test_a_request_id_only_where_the_feed_has_the_occurrence(
+    zoom: ZoomKit, pool: dict[str, FakeUser]
+) -> None:
+    """The feed has request 104251 on Wednesdays only; the Zoom series also meets on Thursday:
+    Thursday's occurrence carries no request id, whatever --days says."""
+    zoom.fake.add_meeting(
+        pool["c"], "Series", None, 60, type=8,
+        occurrences=[wed(16), wed(16) + timedelta(days=1)], id=91234567890,
+    )  # fmt: skip
+    for args in (["--day", "2026-12-02", "--days", "2"], ["--day", "2026-12-03", "--days", "1"]):
+        result = zoom.run(["admin", "schedule", "--json", *args])
+        thursday = json.loads(result.stdout)[-1]
+        (series,) = thursday["hosts"][2]["meetings"]
+        assert series["request_id"] is None, args
+
+
+def test_free_stretches_run_to_the_ends_of_the_day(
+    zoom: ZoomKit, pool: dict[str, FakeUser]
+) -> None:
+    """A stretch is not cut at the drawn hours: 14:10 onwards holds a meeting at 17:20, as
+    `zoom-users free` says."""
+    a = schedule_json(zoom)["hosts"][0]
+    assert a["free"][-1] == {
+        "start": "2026-12-02T14:10:00-06:00",
+        "end": "2026-12-03T00:00:00-06:00",
+    }
+    assert a["free"][0]["start"] == "2026-12-02T00:00:00-06:00"
+
+
+def test_basic_users_are_never_free_all_day(
+    zoom: ZoomKit, pool: dict[str, FakeUser], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    zoom.fake.add_user("host-d@acme.org", "Basic", "User", type=1)
+    day = schedule_json(zoom)
+    d = day["hosts"][3]
+    assert (d["email"], d["licensed"], d["free"]) == ("host-d@acme.org", False, [])
+    monkeypatch.setenv("USKED_FORCE_TTY", "1")
+    monkeypatch.setenv("NO_COLOR", "1")
+    lines = zoom.run(["admin", "schedule", "--day", "2026-12-02"]).stdout.splitlines()
+    assert lines[-2:] == [
+        "free all day: Acme Corp Host C",
+        "nothing on, unlicensed (never free): Basic User",
+    ]
+
+
+def test_tsv_gives_a_meeting_over_midnight_once(zoom: ZoomKit, pool: dict[str, FakeUser]) -> None:
+    zoom.fake.add_meeting(pool["c"], "Night", wed(17) + timedelta(hours=6), 120, id=83000000001)
+    result = zoom.run(["admin", "schedule", "--day", "2026-12-02", "--days", "2"])
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout.count("83000000001") == 1
+
+
+def test_html_to_stdout(zoom: ZoomKit, pool: dict[str, FakeUser], tmp_path: Path) -> None:
+    result = zoom.run(["admin", "schedule", "--day", "2026-12-02", "--html", "-"])
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout.lower().startswith("<!doctype html>")
+    assert not (Path.cwd() / "-").exists()
+    both = zoom.run(["admin", "schedule", "--html", "-", "--json"])
+    assert both.exit_code == 2
+
+
+def test_html_over_an_existing_file_keeps_its_mode_and_its_symlink(
+    zoom: ZoomKit, pool: dict[str, FakeUser], tmp_path: Path
+) -> None:
+    target = tmp_path / "private.html"
+    target.write_text("old")
+    target.chmod(0o600)
+    link = tmp_path / "today.html"
+    link.symlink_to(target)
+    result = zoom.run(["admin", "schedule", "--day", "2026-12-02", "--html", str(link)])
+    assert result.exit_code == 0, result.stderr
+    assert link.is_symlink()
+    assert "host-a@acme.org" in target.read_text()
+    assert target.stat().st_mode & 0o777 == 0o600
+
+
+def test_html_write_failure_is_one_clear_line(
+    zoom: ZoomKit, pool: dict[str, FakeUser], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import usked_cli.files
+
+    def full_disk(path: Path, text: str) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(usked_cli.files, "write_text_atomic", full_disk)
+    target = tmp_path / "day.html"
+    result = zoom.run(["admin", "schedule", "--html", str(target)])
+    assert result.exit_code == 1
+    assert result.stderr.strip() == f"error: could not write {target}: No space left on device"

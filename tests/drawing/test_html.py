@@ -260,7 +260,8 @@ def test_free_stretches_marked_under_the_bars(svg: ET.Element, day: DaySchedule)
             assert x_of(mark) + x_of(mark, "width") == pytest.approx(axis.x(end), abs=EPSILON)
             assert x_of(mark, "y") >= lowest_bar
             assert x_of(mark, "y") + x_of(mark, "height") <= x_of(band, "y") + x_of(band, "height")
-    assert [len(find_all(row, "rect", "free")) for row in rows(svg)] == [3, 3, 1]
+    # Stretches reach past the drawn hours (midnight to midnight): drawn within them.
+    assert [len(find_all(row, "rect", "free")) for row in rows(svg)] == [3, 3, 3]
 
 
 def test_overlapping_meetings_side_by_side_within_their_row(svg: ET.Element) -> None:
@@ -551,3 +552,16 @@ def test_no_days_no_document() -> None:
 
 def test_the_same_day_gives_the_same_bytes(day: DaySchedule) -> None:
     assert render_html([day], org_name=ORG) == render_html([sample_day()], org_name=ORG)
+
+
+def test_idle_basic_users_have_their_own_line() -> None:
+    day = build_day(
+        DAY,
+        CHICAGO,
+        [("c@x", "Host C", []), ("b@x", "Basic Bob", [], False)],
+        padding_minutes=10,
+        duration_minutes=60,
+    )
+    page = render_html([day], org_name="Acme Corp")
+    assert "<strong>free all day:</strong> Host C</p>" in page
+    assert "never free):</strong> Basic Bob</p>" in page

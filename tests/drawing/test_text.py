@@ -111,3 +111,30 @@ def test_many_idle_host_users_wrap_within_the_width() -> None:
     assert lines[2].startswith("free all day: Acme Corp Host 0,")
     assert all(len(line) <= 80 for line in lines)
     assert "Acme Corp Host 39" in lines[-1]
+
+
+def test_a_combining_topic_is_no_label_and_moves_nothing() -> None:
+    """A label is drawn a character a cell: combining marks would pull the row left."""
+    topic = "Cafe\u0301\u0301\u0301"
+    noon = datetime(2026, 12, 3, 12, tzinfo=CHICAGO)
+    hosts = [
+        ("a@x", "A", [Meeting("", topic, noon, noon + timedelta(hours=3))]),
+        ("b@x", "B", [Meeting("", "Plain", noon, noon + timedelta(hours=3))]),
+    ]
+    day = build_day(date(2026, 12, 3), CHICAGO, hosts, padding_minutes=0, duration_minutes=60)
+    rows = [line.plain for line in draw_day(day, width=160)][2:4]
+    assert cell_len(rows[0]) == cell_len(rows[1])
+    assert rows[0].index("█") == rows[1].index("█")
+    assert "\u0301" not in rows[0]
+
+
+def test_cut_names_keep_their_distinguishing_end() -> None:
+    hosts = [
+        (f"{c}@x", f"Northside Community Interpreting Host {c}", [meeting])
+        for c, meeting in zip("ABC", [h[2][0] for h in HOSTS if h[2]], strict=False)
+    ]
+    day = build_day(date(2026, 12, 3), CHICAGO, hosts, padding_minutes=10, duration_minutes=60)
+    names = [line.plain[:26] for line in draw_day(day, width=80)[2:5]]
+    assert len(set(names)) == 3
+    assert [name.rstrip()[-6:] for name in names] == ["Host A", "Host B", "Host C"]
+    assert all("…" in name for name in names)

@@ -16,6 +16,7 @@ from usked_cli.rules.schedule import (
     day_bounds,
     drawn_hours,
     free_stretches,
+    hour_marks,
     label_candidates,
     match_request_ids,
     meeting_states,
@@ -195,19 +196,38 @@ def test_drawn_hours_in_a_half_hour_zone() -> None:
     assert last == local("18:00", day, KOLKATA)
 
 
-def test_request_ids_join_by_meeting_id_and_nearest_start() -> None:
+def test_request_ids_join_by_meeting_id_at_the_occurrences_time() -> None:
     monday = mt("85512345678", "09:00", "10:00", date(2026, 6, 15))
     wednesday = mt("85512345678", "09:00", "10:00", date(2026, 6, 17))
+    friday = mt("85512345678", "09:00", "10:00", date(2026, 6, 19))
     other = mt("999", "11:00", "12:00")
     assignments = [
-        ("104233", "85512345678", local("09:00", date(2026, 6, 17))),
-        ("104200", "85512345678", local("09:00", date(2026, 6, 10))),
-        ("104300", None, local("09:00")),
+        (
+            "104233",
+            "85512345678",
+            local("09:00", date(2026, 6, 17)),
+            local("10:00", date(2026, 6, 17)),
+        ),
+        # The feed's event runs 08:45-10:00 on Monday (the interpreter comes early): it covers
+        # the occurrence, so it names it.
+        ("104200", "85512345678", local("08:45"), local("10:00")),
+        ("104300", None, local("09:00"), local("10:00")),
     ]
-    matched = match_request_ids([monday, wednesday, other], assignments)
-    assert matched[wednesday] == "104233"  # its own start
-    assert matched[monday] == "104233"  # two days away beats five
-    assert other not in matched
+    matched = match_request_ids([monday, wednesday, friday, other], assignments)
+    assert matched == {monday: "104200", wednesday: "104233"}  # Friday: no assignment then
+
+
+def test_request_ids_nearest_start_wins_among_those_covering() -> None:
+    meeting = mt("1", "09:00", "11:00")
+    assignments = [
+        ("B", "1", local("10:00"), local("11:00")),
+        ("A", "1", local("09:05"), local("10:00")),
+    ]
+    assert match_request_ids([meeting], assignments) == {meeting: "A"}
+    instant = Meeting("2", "t", local("09:00"), local("09:00"))
+    assert match_request_ids([instant], [("C", "2", local("09:00"), local("09:00"))]) == {
+        instant: "C"
+    }
 
 
 def test_label_candidates_best_first_without_repeats() -> None:
@@ -288,4 +308,20 @@ def test_a_meeting_not_drawn_does_not_widen_the_hours() -> None:
     )
     assert schedule.axis_start == local("08:00")
     assert schedule.hosts[0].idle
-    assert schedule.hosts[0].free == ((local("08:00"), local("18:00")),)
+    assert schedule.hosts[0].free == ((local("00:10"), local("00:00", date(2026, 6, 16))),)
+
+
+def test_hour_marks_on_a_half_hour_clock_change() -> None:
+    """Lord Howe moves its clocks by half an hour (02:00 -> 02:30, 4 October 2026): the marks
+    stay on the local whole hours."""
+    lord_howe = ZoneInfo("Australia/Lord_Howe")
+    start = datetime(2026, 10, 4, 0, 0, tzinfo=lord_howe)
+    marks = hour_marks(start, datetime(2026, 10, 4, 5, 0, tzinfo=lord_howe), lord_howe)
+    assert [f"{m:%H:%M}" for m in marks] == ["00:00", "01:00", "03:00", "04:00", "05:00"]
+    kathmandu = ZoneInfo("Asia/Kathmandu")  # UTC+5:45
+    marks = hour_marks(
+        datetime(2026, 6, 15, 8, tzinfo=kathmandu),
+        datetime(2026, 6, 15, 10, tzinfo=kathmandu),
+        kathmandu,
+    )
+    assert [f"{m:%H:%M}" for m in marks] == ["08:00", "09:00", "10:00"]

@@ -25,11 +25,13 @@ bar that overlaps another or breaks the padding is red (the meetings `admin conf
 stretches where a meeting of --duration fits with its padding are marked free (what
 `zoom-users free` would answer). A bar is labelled with what fits inside it: the uSked request
 id when a synced feed's invite link carries the meeting id, else the meeting id, else the topic.
-Host users with nothing that day are listed on one line at the end.
+Host users with nothing that day are listed on one line at the end (unlicensed ones, whose
+meetings Zoom ends after 40 minutes, on a line of their own: never free).
 
 Piped: one tab-separated line per meeting: host user, start, end, meeting id, request id, state
 (ok, padding or overlap). --json: one object per day ({day, timezone, padding_minutes, hosts:
-[{email, name, meetings, free}]}); with --days, an array of them. --html FILE also writes the
+[{email, name, licensed, meetings, free}]}, free stretches from midnight to midnight); with
+--days, an array of them. --html FILE also writes the
 picture as one self-contained HTML file (printable in landscape).
 
 Examples:
@@ -72,7 +74,7 @@ def schedule_cmd(
         typer.Option(
             "--html",
             metavar="FILE",
-            help="Also write the picture to FILE as self-contained HTML.",
+            help="Also write the picture to FILE as self-contained HTML ('-': stdout only).",
             dir_okay=False,
         ),
     ] = None,
@@ -96,11 +98,11 @@ def schedule_cmd(
         minutes = parse_duration_minutes(duration)
     except ValueError as exc:
         raise InputError(f"--duration {duration!r}: {exc}") from None
-    if html_file is not None:
-        if html_file.is_dir():
-            raise InputError(f"--html {html_file}: is a folder; give a file name")
-        if not html_file.parent.is_dir():  # said before Zoom is asked, not after
-            raise InputError(f"--html {html_file}: no folder {html_file.parent}")
+    html_to_stdout = html_file is not None and str(html_file) == "-"
+    if html_to_stdout and json_output:
+        raise InputError("--html - and --json both want stdout: choose one")
+    if html_file is not None and not html_to_stdout:
+        check_writable(html_file)  # said before Zoom is asked, not after
     globs = context.pool_globs(match, pool=True)
     chosen_days = [first_day + timedelta(days=n) for n in range(days or 1)]
     padding = settings.org.padding_minutes
@@ -114,7 +116,7 @@ def schedule_cmd(
 
     user_count, schedules = context.run(main())
     assignments = [
-        (a.request_id, a.meeting_id, a.start)
+        (a.request_id, a.meeting_id, a.start, a.end)
         for a in context.workspace().listed_between(start, end, zoom_only=True)
     ]
     pictures = schedule_days(
@@ -129,9 +131,12 @@ def schedule_cmd(
     out = context.out
     if html_file is not None:
         from usked_cli.drawing.html import render_html
-        from usked_cli.files import write_text_atomic
 
-        write_text_atomic(html_file, render_html(pictures, org_name=settings.org.name))
+        page = render_html(pictures, org_name=settings.org.name)
+        if html_to_stdout:
+            out.stdout.write(page)
+            return
+        write_html(html_file, page)
     if json_output:
         from usked_cli.schedules import day_record
 
@@ -154,12 +159,41 @@ def schedule_cmd(
     else:
         from usked_cli.schedules import day_rows
 
-        out.tsv_cells(row for picture in pictures for row in day_rows(picture))
+        out.tsv_cells(day_rows(pictures))
         for picture in pictures:
             idle = [host.email for host in picture.idle_hosts]
             if idle:
                 out.note(f"{picture.day:%a %d %b}: free all day: {', '.join(idle)}")
+            basic = [host.email for host in picture.idle_basic_hosts]
+            if basic:
+                out.note(f"{picture.day:%a %d %b}: nothing on, unlicensed: {', '.join(basic)}")
     if not user_count:
         out.note("no active Zoom user matches the pool")
     if html_file is not None:
         out.note(f"wrote {html_file}")
+
+
+def check_writable(path: Path) -> None:
+    """Refuse, before any work, a --html FILE that cannot be written."""
+    import os
+
+    from usked_cli.errors import InputError
+
+    if path.is_dir():
+        raise InputError(f"--html {path}: is a folder; give a file name")
+    folder = path.resolve().parent
+    if not folder.is_dir():
+        raise InputError(f"--html {path}: no folder {folder}")
+    if not os.access(folder, os.W_OK) or (path.exists() and not os.access(path, os.W_OK)):
+        raise InputError(f"--html {path}: not writable here")
+
+
+def write_html(path: Path, page: str) -> None:
+    from usked_cli.errors import OperationalError
+    from usked_cli.files import write_text_atomic
+
+    try:
+        write_text_atomic(path, page)
+    except OSError as exc:
+        reason = exc.strerror or type(exc).__name__
+        raise OperationalError(f"could not write {path}: {reason}") from None

@@ -219,6 +219,13 @@ def _section(day: DaySchedule, index: int, *, heading_for_day: bool) -> str:
     if idle:
         names = ", ".join(escape(_inert(host.name or host.email)) for host in idle)
         parts.append(f'<p class="idle"><strong>free all day:</strong> {names}</p>')
+    basic = day.idle_basic_hosts
+    if basic:
+        names = ", ".join(escape(_inert(host.name or host.email)) for host in basic)
+        parts.append(
+            f'<p class="idle basic"><strong>nothing on, unlicensed (never free):</strong> '
+            f"{names}</p>"
+        )
     parts.append("</section>")
     return "\n".join(parts)
 

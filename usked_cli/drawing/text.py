@@ -71,6 +71,13 @@ def draw_day(day: DaySchedule, *, width: int) -> list[Text]:
     if idle:
         names = [visible(h.name or h.email) for h in idle]
         lines.extend(Text(line) for line in _wrap_names("free all day: ", names, width))
+    basic = day.idle_basic_hosts
+    if basic:
+        names = [visible(h.name or h.email) for h in basic]
+        lines.extend(
+            Text(line, style="dim")
+            for line in _wrap_names("nothing on, unlicensed (never free): ", names, width)
+        )
     return lines
 
 
@@ -227,30 +234,46 @@ def _host_row(
 
 
 def _narrow(text: str) -> bool:
-    """Every character one column wide, so a label's length is its width."""
-    return text.isprintable() and all(" " <= c <= "~" or "\u00a0" <= c < "\u1100" for c in text)
+    """Every character printable and exactly one column wide (no wide characters, no combining
+    marks), so a label drawn one character a cell keeps the rest of the row in place."""
+    from rich.cells import cell_len
+
+    return text.isprintable() and all(cell_len(c) == 1 for c in text)
 
 
 def _fit(text: str, width: int) -> str:
-    """`text` in exactly `width` columns: padded, or cut with an ellipsis."""
+    """`text` in exactly `width` columns: padded, or cut in the middle with an ellipsis. The
+    end stays: generic names differ there ("Acme Corp Host A", "… Host B")."""
     from rich.cells import cell_len, set_cell_size
 
     if cell_len(text) <= width:
         return set_cell_size(text, width)
-    return set_cell_size(text, width - 1) + "…" if width else ""
+    if width < 2:
+        return set_cell_size("…", width)
+    tail_width = (width - 1) // 2
+    tail = text
+    while cell_len(tail) > tail_width:
+        tail = tail[1:]
+    head = set_cell_size(text, width - 1 - cell_len(tail))
+    return head + "…" + tail
 
 
 def _wrap_names(lead: str, names: Sequence[str], width: int) -> list[str]:
-    """`lead` and the names, comma-separated, broken between names only (never inside one),
-    continuation lines indented."""
+    """`lead` and the names, comma-separated, broken between names only (never inside one;
+    a name wider than a line is cut to fit), continuation lines indented."""
+    from rich.cells import cell_len
+
     lines: list[str] = []
     line = lead
     for index, name in enumerate(names):
         piece = name + ("," if index < len(names) - 1 else "")
-        if line.strip() and line not in (lead,) and len(line) + 1 + len(piece) > width:
+        separator = "" if line == lead else " "
+        if line != lead and cell_len(line + separator + piece) > width:
             lines.append(line)
-            line = "  " + piece
-        else:
-            line = f"{line}{'' if line == lead else ' '}{piece}"
+            line, separator = "  ", ""
+        room = width - cell_len(line + separator)
+        if cell_len(piece) > room:
+            piece = _fit(piece, max(1, room)).rstrip()
+        line = line + separator + piece
     lines.append(line)
     return lines

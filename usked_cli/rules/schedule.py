@@ -9,7 +9,7 @@ The rules are the ones `admin conflicts` and `zoom-users free` apply, so the thr
   `find_overcommitted` takes the place of `find_conflicts` (with and without padding) the same way.
   Every meeting that breaks the rule is caught: one within the padding of any other meeting is in
   some pair, since each meeting is paired with the latest-ending meeting before it.
-* a **free stretch** is a maximal span of the drawn hours in which a meeting of `duration` could
+* a **free stretch** is a maximal span of the day in which a meeting of `duration` could
   start and end with the padding clear on both sides: `[at, at + duration)` is free (`is_free`)
   exactly when it lies within one stretch (`a <= at` and `at + duration <= b`). Stretches
   shorter than the duration are left out.
@@ -46,6 +46,7 @@ __all__ = [
 State = Literal["ok", "padding", "overlap"]
 DAY_HOURS = (8, 18)  # the hours always drawn, local time
 _HOUR = timedelta(hours=1)
+_QUARTER = timedelta(minutes=15)
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,16 +60,18 @@ class Bar:
 
 @dataclass(frozen=True, slots=True)
 class HostDay:
-    """One host user's day: the bars meeting the day, and the free stretches of the drawn hours."""
+    """One host user's day: the bars meeting the day, and the day's free stretches (the
+    pictures show the part within the drawn hours)."""
 
     email: str
     name: str
     bars: tuple[Bar, ...]
     free: tuple[tuple[datetime, datetime], ...]
+    may_host: bool = True  # False for a basic user: Zoom ends their meetings after 40 minutes
 
     @property
     def idle(self) -> bool:
-        """Nothing at all that day: shown on the "free all day" line."""
+        """Nothing at all that day."""
         return not self.bars
 
 
@@ -93,7 +96,14 @@ class DaySchedule:
 
     @property
     def idle_hosts(self) -> tuple[HostDay, ...]:
-        return tuple(host for host in self.hosts if host.idle)
+        """Free all day: nothing that day, and able to host a meeting."""
+        return tuple(host for host in self.hosts if host.idle and host.may_host)
+
+    @property
+    def idle_basic_hosts(self) -> tuple[HostDay, ...]:
+        """Nothing that day, but basic users: never offered, as `zoom-users free` leaves them
+        out."""
+        return tuple(host for host in self.hosts if host.idle and not host.may_host)
 
 
 def day_bounds(day: date, tz: tzinfo) -> tuple[datetime, datetime]:
@@ -189,26 +199,31 @@ def drawn_hours(
 
 
 def match_request_ids(
-    meetings: Iterable[Meeting], assignments: Iterable[tuple[str, str | None, datetime]]
+    meetings: Iterable[Meeting],
+    assignments: Iterable[tuple[str, str | None, datetime, datetime]],
 ) -> dict[Meeting, str]:
     """The uSked request id of each meeting that an assignment's invite link names.
 
-    `assignments` are (request id, meeting id, start). A meeting id is the join between the two
-    systems; a recurring meeting carries one id for all its occurrences, so the assignment that
-    starts at the occurrence's start wins, else the one nearest in time (ties: the lower id).
+    `assignments` are (request id, meeting id, start, end). A meeting id is the join between the
+    two systems, but a recurring meeting carries one id for all its occurrences: an occurrence
+    takes the request of an assignment with its meeting id *at its time* (overlapping it, or
+    starting when it does), the nearest start first (ties: the lower id). An occurrence no
+    assignment covers carries none, however many other days do.
     """
-    by_meeting: dict[str, list[tuple[str, datetime]]] = {}
-    for request_id, meeting_id, start in assignments:
+    by_meeting: dict[str, list[tuple[str, datetime, datetime]]] = {}
+    for request_id, meeting_id, start, end in assignments:
         if meeting_id:
-            by_meeting.setdefault(meeting_id, []).append((request_id, _utc(start)))
+            by_meeting.setdefault(meeting_id, []).append((request_id, _utc(start), _utc(end)))
     matched: dict[Meeting, str] = {}
     for meeting in meetings:
-        candidates = by_meeting.get(meeting.meeting_id)
-        if not candidates:
-            continue
-        begins = _utc(meeting.start)
-        request_id, _ = min(candidates, key=lambda c: (abs(c[1] - begins), c[0]))
-        matched[meeting] = request_id
+        begins, ends = _utc(meeting.start), _utc(meeting.end)
+        covering = [
+            (abs(start - begins), request_id)
+            for request_id, start, end in by_meeting.get(meeting.meeting_id, ())
+            if start == begins or (start < ends and end > begins)
+        ]
+        if covering:
+            matched[meeting] = min(covering)[1]
     return matched
 
 
@@ -253,15 +268,15 @@ def build_day(
         free = (
             free_stretches(
                 meetings,
-                start=axis_start,
-                end=axis_end,
+                start=day_start,
+                end=day_end,
                 padding_minutes=padding_minutes,
                 duration_minutes=duration_minutes,
             )
             if all(may_host)
             else []
         )
-        host_days.append(HostDay(email, name, bars, tuple(free)))
+        host_days.append(HostDay(email, name, bars, tuple(free), all(may_host)))
     return DaySchedule(
         day=day,
         timezone=tz,
@@ -276,16 +291,18 @@ def build_day(
 
 
 def hour_marks(start: datetime, end: datetime, tz: tzinfo) -> list[datetime]:
-    """Each whole local hour in [start, end], in `tz`, walked instant by instant: on a day the
-    clocks change, an hour is skipped or comes twice, as on the wall clock."""
-    moment = _utc(start)
-    local = moment.astimezone(tz)
-    if local.minute or local.second or local.microsecond:
-        moment = _utc(local.replace(minute=0, second=0, microsecond=0)) + _HOUR
+    """Each whole local hour in [start, end], in `tz`, found instant by instant: on a day the
+    clocks change, an hour is skipped or comes twice, as on the wall clock. Every zone's offset
+    is a whole number of quarter hours, and so is any change of it (Lord Howe moves by half an
+    hour), so the quarter hours from a whole UTC hour meet every local hour."""
+    moment = _utc(start).replace(minute=0, second=0, microsecond=0)
+    last = _utc(end)
     marks = []
-    while moment <= _utc(end):
-        marks.append(moment.astimezone(tz))
-        moment += _HOUR
+    while moment <= last:
+        local = moment.astimezone(tz)
+        if local.minute == 0 and moment >= _utc(start):
+            marks.append(local)
+        moment += _QUARTER
     return marks
 
 

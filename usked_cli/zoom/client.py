@@ -424,11 +424,19 @@ class ZoomClient:
         )
         return ZoomMeeting.from_api(data)
 
-    async def get_webinar(self, webinar_id: int | str) -> ZoomMeeting:
+    async def get_webinar(
+        self, webinar_id: int | str, *, show_previous_occurrences: bool = False
+    ) -> ZoomMeeting:
         """GET /webinars/{id}: a webinar's details and start link (not in repr), as a meeting's;
-        its `type` is 5, 6 or 9."""
+        its `type` is 5, 6 or 9. Ended occurrences only with `show_previous_occurrences`, as
+        for a meeting (Zoom API reference, Get a webinar)."""
         wid = str(webinar_id).replace(" ", "")
-        data = await self._call_json(GET_WEBINAR, f"/webinars/{_segment(wid)}", what=wid)
+        params: dict[str, str | int] = {}
+        if show_previous_occurrences:
+            params["show_previous_occurrences"] = "true"
+        data = await self._call_json(
+            GET_WEBINAR, f"/webinars/{_segment(wid)}", what=wid, params=params
+        )
         return ZoomMeeting.from_api(data)
 
     async def iter_user_webinars(
@@ -486,6 +494,7 @@ class ZoomClient:
         concurrency: int = 4,
         webinars: bool = False,
         on_webinars_unavailable: Callable[[ZoomScopeError], None] | None = None,
+        previous: bool = False,
     ) -> AsyncIterator[ZoomScheduledOccurrence]:
         """Every time slot the user's meetings occupy that overlaps [start, end), by start time;
         with `webinars`, the user's webinars' too (GET /users/{id}/webinars, recurring ones'
@@ -495,7 +504,9 @@ class ZoomClient:
         GET /users/{id}/meetings lists a recurring meeting once; its occurrences come only from
         GET /meetings/{id} (`occurrences[]`: occurrence_id, start_time, duration, status), so the
         detail is fetched for recurring meetings with a fixed time (type 8) only, skipping
-        deleted occurrences. Type 3 (no fixed time) has no slots and is left out.
+        deleted occurrences. Type 3 (no fixed time) has no slots and is left out. Zoom leaves
+        out the occurrences that already ended unless asked (`previous`: a window that reaches
+        into the past, as today's picture does).
 
         Sources: Zoom API reference, "Get a meeting" (`occurrences[]` and
         `show_previous_occurrences`) and "List meetings"; developers.zoom.us/blog/
@@ -519,7 +530,9 @@ class ZoomClient:
         recurring = [(k, m) for k, m in listed if m.type == recurring_types[k]]
         details = await self.gather(
             (
-                self.get_webinar(m.id) if k == "webinar" else self.get_meeting(m.id)
+                self.get_webinar(m.id, show_previous_occurrences=previous)
+                if k == "webinar"
+                else self.get_meeting(m.id, show_previous_occurrences=previous)
                 for k, m in recurring
             ),
             concurrency=concurrency,
