@@ -454,3 +454,39 @@ def test_html_write_failure_is_one_clear_line(
     result = zoom.run(["admin", "schedule", "--html", str(target)])
     assert result.exit_code == 1
     assert result.stderr.strip() == f"error: could not write {target}: No space left on device"
+
+
+def test_users_fetched_at_once_follow_the_rate() -> None:
+    from usked_cli.schedules import fetch_concurrency
+
+    assert fetch_concurrency(20 * 0.8) == 16  # Pro, default share
+    assert fetch_concurrency(60 * 0.8) == 48  # Business
+    assert fetch_concurrency(2) == 8  # Free: never fewer than 8
+    assert fetch_concurrency(1000) == 64
+
+
+def test_a_users_meetings_and_webinars_are_listed_at_once(
+    zoom: ZoomKit, pool: dict[str, FakeUser]
+) -> None:
+    """Two lists, one latency: with 200 ms a request, host A's two lists start together."""
+    zoom.fake.latency = 0.2
+    zoom.fake.requests.clear()
+    schedule_json(zoom, "--match", "host-a@*")
+    lists = {
+        r.path.rsplit("/", 1)[-1]: r.at
+        for r in zoom.fake.api_requests("GET")
+        if r.path.endswith(("/meetings", "/webinars")) and r.path.startswith("/v2/users/")
+    }
+    assert set(lists) == {"meetings", "webinars"}
+    assert abs(lists["meetings"] - lists["webinars"]) < 0.2
+
+
+def test_progress_on_a_terminal_while_the_pool_is_read(
+    zoom: ZoomKit, pool: dict[str, FakeUser], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("USKED_FORCE_TTY", "1")
+    zoom.fake.latency = 0.4  # over half a second of (virtual) work
+    result = zoom.run(["admin", "schedule", "--day", "2026-12-02"])
+    assert result.exit_code == 0, result.stderr
+    assert "reading host users' meetings" in result.stderr
+    assert "reading host users" not in result.stdout
