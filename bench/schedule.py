@@ -45,10 +45,8 @@ import argparse
 import json
 import os
 import statistics
-import subprocess
 import sys
 import tempfile
-import time
 from collections import Counter, defaultdict
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
@@ -59,6 +57,7 @@ from zoneinfo import ZoneInfo
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench.rename import run_tool  # noqa: E402  (one whole process, timed)
 from tests.fakes.zoom import (  # noqa: E402
     FakeZoom,
     FakeZoomServer,
@@ -154,18 +153,6 @@ def tool_env(
     if share is not None:
         env["USKED_ZOOM__RATE_SHARE"] = f"{share:g}"
     return env
-
-
-def run_tool(argv: Sequence[str], env: dict[str, str], tmp: Path) -> tuple[float, float, float]:
-    """(start, end, seconds) of one whole process, on time.monotonic (the fake's clock)."""
-    with (tmp / "stdout.txt").open("w") as stdout, (tmp / "stderr.txt").open("w") as stderr:
-        start = time.monotonic()
-        done = subprocess.run(argv, env=env, stdout=stdout, stderr=stderr)
-        end = time.monotonic()
-    if done.returncode != 0:
-        tail = (tmp / "stderr.txt").read_text().strip().splitlines()[-10:]
-        raise RuntimeError(f"usked exited {done.returncode}:\n" + "\n".join(tail))
-    return start, end, end - start
 
 
 def kind_of(request: LoggedRequest, prefix: str) -> str:

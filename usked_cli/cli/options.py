@@ -44,3 +44,14 @@ def one_format(json_output: bool, csv_output: bool) -> None:
         from usked_cli.errors import InputError
 
         raise InputError("--json and --csv are alternatives; choose one")
+
+
+def duration_minutes(text: str) -> int:
+    """A --duration value (90, 90m, 1h30m, 1.5h) in whole minutes; exit 2 when it is none."""
+    from usked_cli.errors import InputError
+    from usked_cli.rules.when import parse_duration_minutes
+
+    try:
+        return parse_duration_minutes(text)
+    except ValueError as exc:
+        raise InputError(f"--duration {text!r}: {exc}") from None

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from usked_cli.cli.context import app_context
-from usked_cli.cli.options import JsonOpt, MatchOpt
+from usked_cli.cli.options import JsonOpt, MatchOpt, duration_minutes
 
 if TYPE_CHECKING:
     from usked_cli.schedules import HostSchedule
@@ -83,7 +83,7 @@ def schedule_cmd(
 
     from usked_cli.cli.pool import read_pool
     from usked_cli.errors import InputError
-    from usked_cli.rules.when import parse_duration_minutes, parse_when
+    from usked_cli.rules.when import parse_when
     from usked_cli.schedules import schedule_days, schedule_span
 
     context = app_context(ctx)
@@ -94,10 +94,7 @@ def schedule_cmd(
         first_day = parse_when(day, now=now, tz=tz).date()
     except ValueError as exc:
         raise InputError(f"--day {day!r}: {exc}") from None
-    try:
-        minutes = parse_duration_minutes(duration)
-    except ValueError as exc:
-        raise InputError(f"--duration {duration!r}: {exc}") from None
+    minutes = duration_minutes(duration)
     html_to_stdout = html_file is not None and str(html_file) == "-"
     if html_to_stdout and json_output:
         raise InputError("--html - and --json both want stdout: choose one")

@@ -8,7 +8,7 @@ import typer
 
 from usked_cli.cli.context import app_context
 from usked_cli.cli.groups import HelpGroup
-from usked_cli.cli.options import CsvOpt, JsonOpt, MatchOpt, one_format
+from usked_cli.cli.options import CsvOpt, JsonOpt, MatchOpt, duration_minutes, one_format
 from usked_cli.render import Column
 
 app = typer.Typer(
@@ -123,7 +123,7 @@ def free_cmd(
 
     from usked_cli.cli.pool import read_pool
     from usked_cli.errors import InputError
-    from usked_cli.rules.when import is_day_only, parse_duration_minutes, parse_when
+    from usked_cli.rules.when import is_day_only, parse_when
     from usked_cli.schedules import free_records
 
     context = app_context(ctx)
@@ -138,10 +138,7 @@ def free_cmd(
         start = parse_when(at, now=context.now().astimezone(tz), tz=tz, need_time=True)
     except ValueError as exc:
         raise InputError(f"--at {at!r}: {exc}") from None
-    try:
-        minutes = parse_duration_minutes(duration)
-    except ValueError as exc:
-        raise InputError(f"--duration {duration!r}: {exc}") from None
+    minutes = duration_minutes(duration)
     globs = context.pool_globs(match, pool=True)
     padding = settings.org.padding_minutes
     window_start = start - timedelta(minutes=padding)
