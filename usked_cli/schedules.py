@@ -184,14 +184,15 @@ def free_records(
 
 
 def schedule_span(
-    days: Sequence[date], tz: tzinfo, padding_minutes: int
+    days: Sequence[date], tz: tzinfo, padding_minutes: int, duration_minutes: int
 ) -> tuple[datetime, datetime]:
     """What to fetch for the days: the days themselves and the padding either side, since a
-    meeting just outside a day still sets the state of the day's first and last."""
+    meeting just outside a day still sets the state of the day's first and last; and after
+    the last day, a meeting's length more, where a stretch starting that day may end."""
     first, _ = day_bounds(days[0], tz)
     _, last = day_bounds(days[-1], tz)
     padding = timedelta(minutes=padding_minutes)
-    return first - padding, last + padding
+    return first - padding, last + padding + timedelta(minutes=duration_minutes)
 
 
 def schedule_days(

@@ -117,11 +117,11 @@ def test_json_is_the_day_of_every_host_user(zoom: ZoomKit, pool: dict[str, FakeU
         ("Legal Consultation", "ok", "104251"),
     ]
     assert c["meetings"] == []
-    assert c["free"] == [{"start": "2026-12-02T00:00:00-06:00", "end": "2026-12-03T00:00:00-06:00"}]
+    assert c["free"] == [{"start": "2026-12-02T00:00:00-06:00", "end": "2026-12-03T01:00:00-06:00"}]
     assert a["free"] == [
         {"start": "2026-12-02T00:00:00-06:00", "end": "2026-12-02T08:50:00-06:00"},
         {"start": "2026-12-02T11:10:00-06:00", "end": "2026-12-02T12:50:00-06:00"},
-        {"start": "2026-12-02T14:10:00-06:00", "end": "2026-12-03T00:00:00-06:00"},
+        {"start": "2026-12-02T14:10:00-06:00", "end": "2026-12-03T01:00:00-06:00"},
     ]
     assert (a["licensed"], c["licensed"]) == (True, True)
 
@@ -385,11 +385,12 @@ def test_free_stretches_run_to_the_ends_of_the_day(
     zoom: ZoomKit, pool: dict[str, FakeUser]
 ) -> None:
     """A stretch is not cut at the drawn hours: 14:10 onwards holds a meeting at 17:20, as
-    `zoom-users free` says."""
+    `zoom-users free` says; it runs a meeting's length past midnight (one starting at 23:59
+    still fits)."""
     a = schedule_json(zoom)["hosts"][0]
     assert a["free"][-1] == {
         "start": "2026-12-02T14:10:00-06:00",
-        "end": "2026-12-03T00:00:00-06:00",
+        "end": "2026-12-03T01:00:00-06:00",
     }
     assert a["free"][0]["start"] == "2026-12-02T00:00:00-06:00"
 
@@ -490,3 +491,74 @@ def test_progress_on_a_terminal_while_the_pool_is_read(
     assert result.exit_code == 0, result.stderr
     assert "reading host users' meetings" in result.stderr
     assert "reading host users" not in result.stdout
+
+
+# --- found in the second review ----------------------------------------------------------------
+
+
+def test_a_stretch_over_midnight_is_the_days_whose_start_it_holds(
+    zoom: ZoomKit, pool: dict[str, FakeUser]
+) -> None:
+    """C is busy until 23:20 and from 01:10: a meeting at 23:30 fits (as `free` says), and
+    Wednesday's stretch shows it, running past midnight."""
+    zoom.fake.add_meeting(pool["c"], "Late", wed(17, 20), 360, id=83000000002)
+    zoom.fake.add_meeting(pool["c"], "Early", wed(17) + timedelta(hours=8, minutes=10), 60)
+    c = schedule_json(zoom)["hosts"][2]
+    assert c["free"][-1] == {
+        "start": "2026-12-02T23:30:00-06:00",
+        "end": "2026-12-03T01:00:00-06:00",
+    }
+    free = zoom.run(
+        ["admin", "zoom-users", "free", "--at", "2026-12-02T23:30", "--duration", "60", "--json"]
+    )
+    assert "host-c@acme.org" in {u["email"] for u in json.loads(free.stdout)}
+
+
+def test_a_one_off_meeting_keeps_its_request_when_the_times_differ(
+    zoom: ZoomKit, pool: dict[str, FakeUser]
+) -> None:
+    """104251's feed event is at 16:00; a one-off Zoom meeting with its id, moved to 14:30,
+    still names the request (a recurring one's occurrences must match in time)."""
+    zoom.fake.meetings[91234567890].start_time = wed(14, 30)
+    b = schedule_json(zoom)["hosts"][1]
+    assert [(m["id"], m["request_id"]) for m in b["meetings"]][-1] == ("91234567890", "104251")
+
+
+@pytest.mark.parametrize("name", ["-", "/dev/stdout"])
+def test_html_to_stdout_names(
+    zoom: ZoomKit, pool: dict[str, FakeUser], name: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("USKED_ZOOM__HOST_USERS", "nobody-*@acme.org")
+    result = zoom.run(["admin", "schedule", "--html", name])
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout.lower().startswith("<!doctype html>")
+    assert "no active Zoom user matches the pool" in result.stderr
+
+
+def test_html_to_a_file_named_dash(
+    zoom: ZoomKit, pool: dict[str, FakeUser], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    result = zoom.run(["admin", "schedule", "--html", "./-"])
+    assert result.exit_code == 0, result.stderr
+    assert (tmp_path / "-").read_text().lower().startswith("<!doctype html>")
+
+
+def test_html_refuses_what_it_cannot_replace_whole(
+    zoom: ZoomKit, pool: dict[str, FakeUser], tmp_path: Path
+) -> None:
+    import os
+
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    loop_a, loop_b = tmp_path / "a.html", tmp_path / "b.html"
+    loop_a.symlink_to(loop_b)
+    loop_b.symlink_to(loop_a)
+    for target, message in ((fifo, "not a regular file"), (loop_a, "a symlink loop")):
+        zoom.fake.requests.clear()
+        result = zoom.run(["admin", "schedule", "--html", str(target)])
+        assert result.exit_code == 2, result.stderr
+        assert message in result.stderr
+        assert "internal error" not in result.stderr
+        assert zoom.fake.requests == []
+    assert fifo.is_fifo()

@@ -537,8 +537,9 @@ def test_long_names_are_shortened_in_the_picture_and_whole_in_the_title() -> Non
     (row,) = rows(svg)
     (shown,) = find_all(row, "text", "host-name")
     assert shown.text is not None
-    assert shown.text.endswith("…")
-    assert name.startswith(shown.text[:-1])
+    head, tail = shown.text.split("…")
+    assert name.startswith(head)
+    assert name.endswith(tail)
     assert row.get("data-name") == name
     title = row.find("title")
     assert title is not None
@@ -565,3 +566,17 @@ def test_idle_basic_users_have_their_own_line() -> None:
     page = render_html([day], org_name="Acme Corp")
     assert "<strong>free all day:</strong> Host C</p>" in page
     assert "never free):</strong> Basic Bob</p>" in page
+
+
+def test_cut_names_keep_their_distinguishing_end() -> None:
+    long = "Acme Interpreting Services Spanish Team Host"
+    hosts = [
+        (f"{c}@x", f"{long} {c}", [meeting(c, "t", at(9 + i), 60)]) for i, c in enumerate("AB")
+    ]
+    day = build_day(DAY, CHICAGO, hosts, padding_minutes=10, duration_minutes=60)
+    page = render_html([day], org_name=ORG)
+    names = re.findall(r'<text class="host-name"[^>]*>([^<]*)</text>', page)
+    assert len(names) == 2
+    assert names[0] != names[1]
+    assert [name[-6:] for name in names] == ["Host A", "Host B"]
+    assert all("…" in name for name in names)

@@ -138,3 +138,12 @@ def test_cut_names_keep_their_distinguishing_end() -> None:
     assert len(set(names)) == 3
     assert [name.rstrip()[-6:] for name in names] == ["Host A", "Host B", "Host C"]
     assert all("…" in name for name in names)
+
+
+def test_a_long_lead_stands_alone_rather_than_cut_a_name() -> None:
+    from usked_cli.drawing.text import _wrap_names
+
+    lines = _wrap_names(
+        "nothing on, unlicensed (never free): ", ["host-a@acme.org", "host-b@acme.org"], 40
+    )
+    assert lines == ["nothing on, unlicensed (never free):", "  host-a@acme.org, host-b@acme.org"]

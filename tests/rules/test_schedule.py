@@ -196,10 +196,16 @@ def test_drawn_hours_in_a_half_hour_zone() -> None:
     assert last == local("18:00", day, KOLKATA)
 
 
+def occurrence(meeting: Meeting) -> Meeting:
+    return Meeting(
+        meeting.meeting_id, meeting.topic, meeting.start, meeting.end, str(meeting.start.day)
+    )
+
+
 def test_request_ids_join_by_meeting_id_at_the_occurrences_time() -> None:
-    monday = mt("85512345678", "09:00", "10:00", date(2026, 6, 15))
-    wednesday = mt("85512345678", "09:00", "10:00", date(2026, 6, 17))
-    friday = mt("85512345678", "09:00", "10:00", date(2026, 6, 19))
+    monday = occurrence(mt("85512345678", "09:00", "10:00", date(2026, 6, 15)))
+    wednesday = occurrence(mt("85512345678", "09:00", "10:00", date(2026, 6, 17)))
+    friday = occurrence(mt("85512345678", "09:00", "10:00", date(2026, 6, 19)))
     other = mt("999", "11:00", "12:00")
     assignments = [
         (
@@ -218,7 +224,7 @@ def test_request_ids_join_by_meeting_id_at_the_occurrences_time() -> None:
 
 
 def test_request_ids_nearest_start_wins_among_those_covering() -> None:
-    meeting = mt("1", "09:00", "11:00")
+    meeting = occurrence(mt("1", "09:00", "11:00"))
     assignments = [
         ("B", "1", local("10:00"), local("11:00")),
         ("A", "1", local("09:05"), local("10:00")),
@@ -308,7 +314,8 @@ def test_a_meeting_not_drawn_does_not_widen_the_hours() -> None:
     )
     assert schedule.axis_start == local("08:00")
     assert schedule.hosts[0].idle
-    assert schedule.hosts[0].free == ((local("00:10"), local("00:00", date(2026, 6, 16))),)
+    # Free from the padding after it, to a meeting's length past midnight.
+    assert schedule.hosts[0].free == ((local("00:10"), local("01:00", date(2026, 6, 16))),)
 
 
 def test_hour_marks_on_a_half_hour_clock_change() -> None:
@@ -325,3 +332,19 @@ def test_hour_marks_on_a_half_hour_clock_change() -> None:
         kathmandu,
     )
     assert [f"{m:%H:%M}" for m in marks] == ["08:00", "09:00", "10:00"]
+
+
+def test_a_one_off_meeting_takes_its_request_whenever_it_is() -> None:
+    """A one-off meeting's id names that meeting only: a request moved in uSked while Zoom
+    kept the old time still shows whose it is."""
+    meeting = mt("91234567890", "16:00", "17:00")
+    assignments = [
+        ("104251", "91234567890", local("18:00"), local("19:00")),
+        (
+            "104999",
+            "91234567890",
+            local("09:00", date(2026, 6, 20)),
+            local("10:00", date(2026, 6, 20)),
+        ),
+    ]
+    assert match_request_ids([meeting], assignments) == {meeting: "104251"}

@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     from usked_cli.schedules import HostSchedule
 
 MAX_DAYS = 14
+STDOUT_NAMES = ("-", "/dev/stdout")  # --html to stdout: the page alone
 
 SCHEDULE_HELP = """\
 Draw a day of the pool: one row per host user, each meeting and webinar a bar on an hour axis.
@@ -30,8 +31,8 @@ meetings Zoom ends after 40 minutes, on a line of their own: never free).
 
 Piped: one tab-separated line per meeting: host user, start, end, meeting id, request id, state
 (ok, padding or overlap). --json: one object per day ({day, timezone, padding_minutes, hosts:
-[{email, name, licensed, meetings, free}]}, free stretches from midnight to midnight); with
---days, an array of them. --html FILE also writes the
+[{email, name, licensed, meetings, free}]}; a free stretch is where a meeting starting that
+day fits, from midnight to a meeting's length past the next); with --days, an array of them. --html FILE also writes the
 picture as one self-contained HTML file (printable in landscape).
 
 Examples:
@@ -69,13 +70,12 @@ def schedule_cmd(
     ] = "60",
     match: MatchOpt = None,
     json_output: JsonOpt = False,
-    html_file: Annotated[
-        Path | None,
+    html_option: Annotated[
+        str | None,
         typer.Option(
             "--html",
             metavar="FILE",
             help="Also write the picture to FILE as self-contained HTML ('-': stdout only).",
-            dir_okay=False,
         ),
     ] = None,
 ) -> None:
@@ -95,15 +95,17 @@ def schedule_cmd(
     except ValueError as exc:
         raise InputError(f"--day {day!r}: {exc}") from None
     minutes = duration_minutes(duration)
-    html_to_stdout = html_file is not None and str(html_file) == "-"
+    # The text as given: a Path would read "./-" (a file named -) as "-" (stdout).
+    html_to_stdout = html_option in STDOUT_NAMES
+    html_file = None if html_option is None or html_to_stdout else Path(html_option)
     if html_to_stdout and json_output:
         raise InputError("--html - and --json both want stdout: choose one")
-    if html_file is not None and not html_to_stdout:
+    if html_file is not None:
         check_writable(html_file)  # said before Zoom is asked, not after
     globs = context.pool_globs(match, pool=True)
     chosen_days = [first_day + timedelta(days=n) for n in range(days or 1)]
     padding = settings.org.padding_minutes
-    start, end = schedule_span(chosen_days, tz, padding)
+    start, end = schedule_span(chosen_days, tz, padding, minutes)
     # "upcoming" leaves out meetings that already ended today; "scheduled" keeps them.
     listing = "scheduled" if start < now else "upcoming"
 
@@ -112,9 +114,12 @@ def schedule_cmd(
         return len(users), schedules
 
     user_count, schedules = context.run(main())
+    from usked_cli.assignments import listed_between
+
+    # Through the horizon's re-expansion: a day past the synced horizon has its requests too.
     assignments = [
         (a.request_id, a.meeting_id, a.start, a.end)
-        for a in context.workspace().listed_between(start, end, zoom_only=True)
+        for a in listed_between(context.workspace(), start, end, zoom_only=True, default_tz=tz)
     ]
     pictures = schedule_days(
         schedules,
@@ -126,11 +131,13 @@ def schedule_cmd(
         assignments=assignments,
     )
     out = context.out
-    if html_file is not None:
+    if not user_count:
+        out.note("no active Zoom user matches the pool")
+    if html_to_stdout or html_file is not None:
         from usked_cli.drawing.html import render_html
 
         page = render_html(pictures, org_name=settings.org.name)
-        if html_to_stdout:
+        if html_file is None:
             out.stdout.write(page)
             return
         write_html(html_file, page)
@@ -164,24 +171,38 @@ def schedule_cmd(
             basic = [host.email for host in picture.idle_basic_hosts]
             if basic:
                 out.note(f"{picture.day:%a %d %b}: nothing on, unlicensed: {', '.join(basic)}")
-    if not user_count:
-        out.note("no active Zoom user matches the pool")
     if html_file is not None:
         out.note(f"wrote {html_file}")
 
 
 def check_writable(path: Path) -> None:
-    """Refuse, before any work, a --html FILE that cannot be written."""
+    """Refuse, before any work, a --html FILE that cannot be written, or is not a file to
+    replace whole (a FIFO, a device: the page goes through a temporary file and a rename)."""
     import os
+    import stat
 
     from usked_cli.errors import InputError
 
-    if path.is_dir():
+    try:
+        target = path.resolve()
+    except (RuntimeError, OSError):  # a symlink loop (RuntimeError on Python 3.11)
+        raise InputError(f"--html {path}: a symlink loop") from None
+    if target.is_dir():
         raise InputError(f"--html {path}: is a folder; give a file name")
-    folder = path.resolve().parent
-    if not folder.is_dir():
-        raise InputError(f"--html {path}: no folder {folder}")
-    if not os.access(folder, os.W_OK) or (path.exists() and not os.access(path, os.W_OK)):
+    if not target.parent.is_dir():
+        raise InputError(f"--html {path}: no folder {target.parent}")
+    try:
+        mode = target.stat().st_mode
+    except FileNotFoundError:
+        mode = None
+    except OSError as exc:
+        raise InputError(f"--html {path}: {exc.strerror or type(exc).__name__}") from None
+    if mode is not None and not stat.S_ISREG(mode):
+        raise InputError(
+            f"--html {path}: not a regular file", hint="--html - writes the page to stdout"
+        )
+    writable = os.access(target.parent, os.W_OK) and (mode is None or os.access(target, os.W_OK))
+    if not writable:
         raise InputError(f"--html {path}: not writable here")
 
 

@@ -565,12 +565,17 @@ def _text_width(text: str, size: float, *, bold: bool = False) -> float:
 
 
 def _fitted(text: str, room: float, size: float, *, bold: bool = False) -> str:
-    """`text`, shortened with an ellipsis to fit `room` (the full text is in the row's title)."""
+    """`text`, shortened in the middle with an ellipsis to fit `room` (the full text is in the
+    row's title). The end stays: generic names differ there ("… Host A", "… Host B")."""
     if _text_width(text, size, bold=bold) <= room:
         return text
-    while text and _text_width(text + "…", size, bold=bold) > room:
-        text = text[:-1]
-    return text.rstrip() + "…"
+    head, tail = text[: (len(text) + 1) // 2], text[(len(text) + 1) // 2 :]
+    while (head or tail) and _text_width(head + "…" + tail, size, bold=bold) > room:
+        if len(head) >= len(tail):
+            head = head[:-1]
+        else:
+            tail = tail[1:]
+    return head.rstrip() + "…" + tail.lstrip()
 
 
 def _class_word(text: str) -> str:

@@ -268,8 +268,10 @@ def _wrap_names(lead: str, names: Sequence[str], width: int) -> list[str]:
     for index, name in enumerate(names):
         piece = name + ("," if index < len(names) - 1 else "")
         separator = "" if line == lead else " "
-        if line != lead and cell_len(line + separator + piece) > width:
-            lines.append(line)
+        fits_here = cell_len(line + separator + piece) <= width
+        fits_below = cell_len("  " + piece) <= width
+        if not fits_here and (line != lead or fits_below):
+            lines.append(line.rstrip())  # the lead may stand alone: a name is not cut to fit it
             line, separator = "  ", ""
         room = width - cell_len(line + separator)
         if cell_len(piece) > room:

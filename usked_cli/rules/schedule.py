@@ -9,10 +9,11 @@ The rules are the ones `admin conflicts` and `zoom-users free` apply, so the thr
   `find_overcommitted` takes the place of `find_conflicts` (with and without padding) the same way.
   Every meeting that breaks the rule is caught: one within the padding of any other meeting is in
   some pair, since each meeting is paired with the latest-ending meeting before it.
-* a **free stretch** is a maximal span of the day in which a meeting of `duration` could
-  start and end with the padding clear on both sides: `[at, at + duration)` is free (`is_free`)
-  exactly when it lies within one stretch (`a <= at` and `at + duration <= b`). Stretches
-  shorter than the duration are left out.
+* a **free stretch** is a maximal span, from the day's start to `duration` past its end, in
+  which a meeting of `duration` could start and end with the padding clear on both sides: for
+  `at` within the day, `[at, at + duration)` is free (`is_free`) exactly when it lies within
+  one stretch (`a <= at` and `at + duration <= b`). Stretches shorter than the duration, and
+  those that begin after the day, are left out.
 * the **hours drawn** are the same for every host user of a day: at least DAY_HOURS (08:00-18:00
   local), widened to whole hours around every meeting and its padding, within the day.
 
@@ -208,7 +209,9 @@ def match_request_ids(
     two systems, but a recurring meeting carries one id for all its occurrences: an occurrence
     takes the request of an assignment with its meeting id *at its time* (overlapping it, or
     starting when it does), the nearest start first (ties: the lower id). An occurrence no
-    assignment covers carries none, however many other days do.
+    assignment covers carries none, however many other days do. A one-off meeting's id names
+    one meeting only: it takes the nearest assignment with that id whenever it is (a request
+    moved in uSked while Zoom kept the old time still shows whose it is).
     """
     by_meeting: dict[str, list[tuple[str, datetime, datetime]]] = {}
     for request_id, meeting_id, start, end in assignments:
@@ -217,10 +220,11 @@ def match_request_ids(
     matched: dict[Meeting, str] = {}
     for meeting in meetings:
         begins, ends = _utc(meeting.start), _utc(meeting.end)
+        one_off = meeting.occurrence_id is None
         covering = [
             (abs(start - begins), request_id)
             for request_id, start, end in by_meeting.get(meeting.meeting_id, ())
-            if start == begins or (start < ends and end > begins)
+            if one_off or start == begins or (start < ends and end > begins)
         ]
         if covering:
             matched[meeting] = min(covering)[1]
@@ -265,14 +269,20 @@ def build_day(
             for meeting in sorted(states, key=_order)
             if _meets_day(meeting, _utc(day_start), _utc(day_end))
         )
+        # A meeting that starts late in the day may end after midnight: the stretches reach
+        # `duration` into the next day, so that one starting at 23:30 is found here.
         free = (
-            free_stretches(
-                meetings,
-                start=day_start,
-                end=day_end,
-                padding_minutes=padding_minutes,
-                duration_minutes=duration_minutes,
-            )
+            [
+                stretch
+                for stretch in free_stretches(
+                    meetings,
+                    start=day_start,
+                    end=day_end + timedelta(minutes=duration_minutes),
+                    padding_minutes=padding_minutes,
+                    duration_minutes=duration_minutes,
+                )
+                if _utc(stretch[0]) < _utc(day_end)
+            ]
             if all(may_host)
             else []
         )
