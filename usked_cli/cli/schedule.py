@@ -32,8 +32,9 @@ meetings Zoom ends after 40 minutes, on a line of their own: never free).
 Piped: one tab-separated line per meeting: host user, start, end, meeting id, request id, state
 (ok, padding or overlap). --json: one object per day ({day, timezone, padding_minutes, hosts:
 [{email, name, licensed, meetings, free}]}; a free stretch is where a meeting starting that
-day fits, from midnight to a meeting's length past the next); with --days, an array of them. --html FILE also writes the
-picture as one self-contained HTML file (printable in landscape).
+day fits, from midnight to a meeting's length past the next); with --days, an array of
+them. --html FILE also writes the picture as one self-contained HTML file (printable in
+landscape).
 
 Examples:
 
