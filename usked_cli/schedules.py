@@ -11,13 +11,14 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta, tzinfo
 from typing import TYPE_CHECKING, Any
 
+from usked_cli.rules.day import day_span
 from usked_cli.rules.padding import (
     Meeting,
     busy_meetings,
     find_conflicts,
     find_overcommitted,
 )
-from usked_cli.rules.schedule import DaySchedule, build_day, day_bounds, match_request_ids
+from usked_cli.rules.schedule import DaySchedule, build_day, match_request_ids
 from usked_cli.zoom.models import ZoomUser
 from usked_cli.zoom.pool import host_user_ref
 
@@ -189,8 +190,8 @@ def schedule_span(
     """What to fetch for the days: the days themselves and the padding either side, since a
     meeting just outside a day still sets the state of the day's first and last; and after
     the last day, a meeting's length more, where a stretch starting that day may end."""
-    first, _ = day_bounds(days[0], tz)
-    _, last = day_bounds(days[-1], tz)
+    first, _ = day_span(days[0], tz)
+    _, last = day_span(days[-1], tz)
     padding = timedelta(minutes=padding_minutes)
     return first - padding, last + padding + timedelta(minutes=duration_minutes)
 

@@ -9,11 +9,11 @@ from zoneinfo import ZoneInfo
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from usked_cli.rules.day import day_span
 from usked_cli.rules.padding import Meeting, is_free
 from usked_cli.rules.schedule import (
     Bar,
     build_day,
-    day_bounds,
     drawn_hours,
     free_stretches,
     hour_marks,
@@ -151,7 +151,7 @@ def test_free_stretches_examples() -> None:
 
 
 def test_drawn_hours_are_8_to_18_widened_to_whole_hours() -> None:
-    day_start, day_end = day_bounds(date(2026, 6, 15), CHICAGO)
+    day_start, day_end = day_span(date(2026, 6, 15), CHICAGO)
     assert drawn_hours(day_start, day_end, [], padding_minutes=10, tz=CHICAGO) == (
         local("08:00"),
         local("18:00"),
@@ -175,7 +175,7 @@ def test_drawn_hours_are_8_to_18_widened_to_whole_hours() -> None:
 def test_drawn_hours_on_clock_change_days() -> None:
     # Spring forward, Sunday 8 March 2026: 02:00-03:00 does not exist; the day has 23 hours.
     spring = date(2026, 3, 8)
-    start, end = day_bounds(spring, CHICAGO)
+    start, end = day_span(spring, CHICAGO)
     assert end.astimezone(UTC) - start.astimezone(UTC) == timedelta(hours=23)
     early = Meeting("e", "Early", local("01:30", spring), local("03:30", spring))
     first, last = drawn_hours(start, end, [early], padding_minutes=0, tz=CHICAGO)
@@ -183,13 +183,13 @@ def test_drawn_hours_on_clock_change_days() -> None:
     assert last.astimezone(UTC) - first.astimezone(UTC) == timedelta(hours=16)  # CST to CDT
     # Fall back, Sunday 1 November 2026: 25 hours.
     fall = date(2026, 11, 1)
-    start, end = day_bounds(fall, CHICAGO)
+    start, end = day_span(fall, CHICAGO)
     assert end.astimezone(UTC) - start.astimezone(UTC) == timedelta(hours=25)
 
 
 def test_drawn_hours_in_a_half_hour_zone() -> None:
     day = date(2026, 6, 15)
-    start, end = day_bounds(day, KOLKATA)
+    start, end = day_span(day, KOLKATA)
     meeting = Meeting("k", "K", local("07:40", day, KOLKATA), local("08:10", day, KOLKATA))
     first, last = drawn_hours(start, end, [meeting], padding_minutes=0, tz=KOLKATA)
     assert first == local("07:00", day, KOLKATA)

@@ -16,6 +16,7 @@ if TYPE_CHECKING:
 
 MAX_DAYS = 14
 STDOUT_NAMES = ("-", "/dev/stdout")  # --html to stdout: the page alone
+STDOUT_HINT = "--html - writes the page to stdout"
 
 SCHEDULE_HELP = """\
 Draw a day of the pool: one row per host user, each meeting and webinar a bar on an hour axis.
@@ -101,8 +102,7 @@ def schedule_cmd(
     html_file = None if html_option is None or html_to_stdout else Path(html_option)
     if html_to_stdout and json_output:
         raise InputError("--html - and --json both want stdout: choose one")
-    if html_file is not None:
-        check_writable(html_file)  # said before Zoom is asked, not after
+    html_target = None if html_file is None else check_writable(html_file)  # before Zoom
     globs = context.pool_globs(match, pool=True)
     chosen_days = [first_day + timedelta(days=n) for n in range(days or 1)]
     padding = settings.org.padding_minutes
@@ -138,10 +138,10 @@ def schedule_cmd(
         from usked_cli.drawing.html import render_html
 
         page = render_html(pictures, org_name=settings.org.name)
-        if html_file is None:
+        if html_target is None:
             out.stdout.write(page)
             return
-        write_html(html_file, page)
+        write_html(str(html_file), html_target, page)
     if json_output:
         from usked_cli.schedules import day_record
 
@@ -176,43 +176,34 @@ def schedule_cmd(
         out.note(f"wrote {html_file}")
 
 
-def check_writable(path: Path) -> None:
-    """Refuse, before any work, a --html FILE that cannot be written, or is not a file to
-    replace whole (a FIFO, a device: the page goes through a temporary file and a rename)."""
+def check_writable(path: Path) -> Path:
+    """The file --html FILE replaces (FILE, or where its symlink points), refused before any
+    work when it cannot be written or is not a file to replace whole (usked_cli.files)."""
     import os
-    import stat
 
     from usked_cli.errors import InputError
+    from usked_cli.files import UnwritableTarget, replacement_target
 
     try:
-        target = path.resolve()
-    except (RuntimeError, OSError):  # a symlink loop (RuntimeError on Python 3.11)
-        raise InputError(f"--html {path}: a symlink loop") from None
-    if target.is_dir():
-        raise InputError(f"--html {path}: is a folder; give a file name")
+        target = replacement_target(path)
+    except UnwritableTarget as exc:
+        raise InputError(f"--html {path} {exc.reason}", hint=STDOUT_HINT) from None
     if not target.parent.is_dir():
         raise InputError(f"--html {path}: no folder {target.parent}")
-    try:
-        mode = target.stat().st_mode
-    except FileNotFoundError:
-        mode = None
-    except OSError as exc:
-        raise InputError(f"--html {path}: {exc.strerror or type(exc).__name__}") from None
-    if mode is not None and not stat.S_ISREG(mode):
-        raise InputError(
-            f"--html {path}: not a regular file", hint="--html - writes the page to stdout"
-        )
-    writable = os.access(target.parent, os.W_OK) and (mode is None or os.access(target, os.W_OK))
-    if not writable:
+    if not os.access(target.parent, os.W_OK) or (
+        target.exists() and not os.access(target, os.W_OK)
+    ):
         raise InputError(f"--html {path}: not writable here")
+    return target
 
 
-def write_html(path: Path, page: str) -> None:
+def write_html(name: str, target: Path, page: str) -> None:
+    """`page` into `target` (check_writable's); a failure is one line naming --html's FILE."""
     from usked_cli.errors import OperationalError
     from usked_cli.files import write_text_atomic
 
     try:
-        write_text_atomic(path, page)
+        write_text_atomic(target, page)
     except OSError as exc:
         reason = exc.strerror or type(exc).__name__
-        raise OperationalError(f"could not write {path}: {reason}") from None
+        raise OperationalError(f"could not write {name}: {reason}") from None

@@ -19,7 +19,6 @@ from __future__ import annotations
 import contextlib
 import copy
 import os
-import stat
 import tempfile
 import tomllib
 from collections.abc import Callable, Iterator
@@ -54,67 +53,28 @@ def update_config(path: Path, change: Callable[[Document], None]) -> Document:
 def write_target(path: Path) -> Path:
     """The file a write of `path` replaces: `path`, or the file its symlink(s) point to.
 
-    ConfigError (exit 2) when that is not a regular file (see the module docstring).
+    ConfigError (exit 2) when that is not a regular file (see usked_cli.files).
     """
-    try:
-        st = os.lstat(path)
-    except FileNotFoundError:
-        return path
-    except OSError as exc:
-        raise ConfigError(f"config file {path} cannot be written: {exc.strerror}") from None
-    if not stat.S_ISLNK(st.st_mode):
-        _require_regular(path, st.st_mode)
-        return path
-    try:
-        st = os.stat(path)  # follows the link(s)
-    except FileNotFoundError:
-        target = Path(os.path.realpath(path))
-        if not target.parent.is_dir():
-            raise ConfigError(
-                f"config file {path} is a symlink to {target}, whose folder does not exist"
-            ) from None
-        return target
-    except OSError as exc:  # a loop (ELOOP), a folder on the way we may not search, ...
-        raise ConfigError(
-            f"config file {path} is a symlink that cannot be followed: {exc.strerror}"
-        ) from None
-    target = Path(os.path.realpath(path))
-    _require_regular(path, st.st_mode, target=target)
-    return target
+    from usked_cli.files import UnwritableTarget, replacement_target
 
-
-def _require_regular(path: Path, mode: int, *, target: Path | None = None) -> None:
-    if stat.S_ISREG(mode):
-        return
-    what = sources.file_kind(mode)
-    if target is not None:
-        what = f"a symlink to {target}, {what}"
-    raise ConfigError(f"config file {path} is {what}, not a regular file: it is left as it is")
+    try:
+        return replacement_target(path)
+    except UnwritableTarget as exc:
+        raise ConfigError(f"config file {path} {exc.reason}") from None
 
 
 def write_document(path: Path, document: Document) -> None:
     """Write `document` to `path` (a regular file or none: see `write_target`) atomically."""
     import tomli_w
 
+    from usked_cli.files import write_text_atomic
+
     text = tomli_w.dumps(_without_none(document))
     if tomllib.loads(text) != _without_none(document):  # tomli-w round trip, belt and braces
         raise OperationalError(f"internal error: config for {path} did not round-trip")
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     _keep_commented_original(path)
-    # mkstemp creates the file with mode 0600 in the same folder, so the rename stays atomic.
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.chmod(tmp_name, 0o600)
-        os.replace(tmp_name, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp_name)
-        raise
-    _fsync_dir(path.parent)
+    write_text_atomic(path, text, mode=0o600)
 
 
 def backup_path(path: Path) -> Path:
@@ -137,19 +97,6 @@ def _keep_commented_original(path: Path) -> None:
         handle.flush()
         os.fsync(handle.fileno())
     os.replace(tmp_name, backup)
-
-
-def _fsync_dir(folder: Path) -> None:
-    try:
-        fd = os.open(folder, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
 
 
 @contextlib.contextmanager

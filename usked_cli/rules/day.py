@@ -64,7 +64,7 @@ def _order(a: Shown) -> tuple[datetime, datetime, str, str]:
 
 def day_states(assignments: Sequence[Shown], now: datetime) -> list[DayState]:
     """Each assignment's state at `now` (see the module docstring), in the order given."""
-    now = _utc(now)
+    now = as_utc(now)
     starts = [None if a.all_day else a.start.astimezone(UTC) for a in assignments]
     upcoming = [start for start in starts if start is not None and start > now]
     first = min(upcoming) if upcoming else None
@@ -85,7 +85,7 @@ def day_states(assignments: Sequence[Shown], now: datetime) -> list[DayState]:
 
 def next_up(assignments: Sequence[S], now: datetime) -> S | None:
     """The first timed assignment that has not ended (a running one counts), or None."""
-    now = _utc(now)
+    now = as_utc(now)
     ahead = [a for a in assignments if not a.all_day and a.end.astimezone(UTC) > now]
     return min(ahead, key=_order) if ahead else None
 
@@ -100,7 +100,7 @@ def until(delta: timedelta) -> str:
 
 def relative_start(start: datetime, now: datetime) -> str:
     """When `start` is, seen from `now`: "in 25 min", "in 1 h 05 min", "started 4 min ago"."""
-    start, now = _utc(start), _utc(now)
+    start, now = as_utc(start), as_utc(now)
     if start > now:
         delta = start - now
         return "starts now" if delta < timedelta(minutes=1) else f"in {until(delta)}"
@@ -120,8 +120,8 @@ def day_summary(assignments: Sequence[Shown], states: Sequence[DayState], now: d
     upcoming = [a for a, s in zip(assignments, states, strict=True) if s is DayState.NEXT]
     running = [a for a, s in zip(assignments, states, strict=True) if s is DayState.NOW]
     if running:
-        ends = min(_utc(a.end) for a in running)
-        parts.append(f"{len(running)} running (ends in {until(ends - _utc(now))})")
+        ends = min(as_utc(a.end) for a in running)
+        parts.append(f"{len(running)} running (ends in {until(ends - as_utc(now))})")
     if upcoming:
         parts.append(f"next {relative_start(upcoming[0].start, now)}")
     elif not running and any(s is DayState.ENDED for s in states):
@@ -141,7 +141,8 @@ def choose_users(
     return [me]
 
 
-def _utc(moment: datetime) -> datetime:
+def as_utc(moment: datetime) -> datetime:
+    """`moment` in UTC, to compare and subtract as instants (ValueError when naive)."""
     if moment.tzinfo is None or moment.utcoffset() is None:
         raise ValueError("times must be timezone-aware")
     return moment.astimezone(UTC)

@@ -24,9 +24,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta, tzinfo
+from datetime import date, datetime, time, timedelta, tzinfo
 from typing import Literal
 
+from usked_cli.rules.day import as_utc, day_span
 from usked_cli.rules.padding import Meeting, find_conflicts, find_overcommitted
 
 __all__ = [
@@ -107,14 +108,6 @@ class DaySchedule:
         return tuple(host for host in self.hosts if host.idle and not host.may_host)
 
 
-def day_bounds(day: date, tz: tzinfo) -> tuple[datetime, datetime]:
-    """The instants that begin `day` and the next day in `tz`."""
-    return (
-        datetime.combine(day, time(), tzinfo=tz),
-        datetime.combine(day + timedelta(days=1), time(), tzinfo=tz),
-    )
-
-
 def meeting_states(
     meetings: Iterable[Meeting], *, padding_minutes: int, max_concurrent: int = 1
 ) -> dict[Meeting, State]:
@@ -156,11 +149,11 @@ def free_stretches(
     if duration_minutes <= 0:
         raise ValueError(f"the duration must be positive, not {duration_minutes}")
     padding = timedelta(minutes=padding_minutes)
-    window_start, window_end = _utc(start), _utc(end)
+    window_start, window_end = as_utc(start), as_utc(end)
     busy = sorted(
-        (_utc(m.start) - padding, _utc(m.end) + padding)
+        (as_utc(m.start) - padding, as_utc(m.end) + padding)
         for m in meetings
-        if _utc(m.start) - padding < window_end and _utc(m.end) + padding > window_start
+        if as_utc(m.start) - padding < window_end and as_utc(m.end) + padding > window_start
     )
     stretches: list[tuple[datetime, datetime]] = []
     cursor = window_start
@@ -183,14 +176,14 @@ def drawn_hours(
     """The span to draw: DAY_HOURS of the day, widened to whole local hours around the meetings
     and their padding that meet the day, never past the day itself."""
     day = day_start.astimezone(tz).date()
-    first = _utc(datetime.combine(day, time(DAY_HOURS[0]), tzinfo=tz))
-    last = _utc(datetime.combine(day, time(DAY_HOURS[1]), tzinfo=tz))
+    first = as_utc(datetime.combine(day, time(DAY_HOURS[0]), tzinfo=tz))
+    last = as_utc(datetime.combine(day, time(DAY_HOURS[1]), tzinfo=tz))
     padding = timedelta(minutes=padding_minutes)
-    lower, upper = _utc(day_start), _utc(day_end)
+    lower, upper = as_utc(day_start), as_utc(day_end)
     for meeting in meetings:
         if not _meets_day(meeting, lower, upper):
             continue  # not drawn: its padding alone must not widen the picture
-        begins, ends = _utc(meeting.start) - padding, _utc(meeting.end) + padding
+        begins, ends = as_utc(meeting.start) - padding, as_utc(meeting.end) + padding
         first = min(first, max(lower, begins))
         last = max(last, min(upper, ends))
     # Whole local hours, also in zones half an hour off UTC (India, Newfoundland).
@@ -216,10 +209,10 @@ def match_request_ids(
     by_meeting: dict[str, list[tuple[str, datetime, datetime]]] = {}
     for request_id, meeting_id, start, end in assignments:
         if meeting_id:
-            by_meeting.setdefault(meeting_id, []).append((request_id, _utc(start), _utc(end)))
+            by_meeting.setdefault(meeting_id, []).append((request_id, as_utc(start), as_utc(end)))
     matched: dict[Meeting, str] = {}
     for meeting in meetings:
-        begins, ends = _utc(meeting.start), _utc(meeting.end)
+        begins, ends = as_utc(meeting.start), as_utc(meeting.end)
         one_off = meeting.occurrence_id is None
         covering = [
             (abs(start - begins), request_id)
@@ -253,7 +246,7 @@ def build_day(
     The meetings may reach outside the day: those just before or after it still set the states
     and free stretches of the day's own meetings.
     """
-    day_start, day_end = day_bounds(day, tz)
+    day_start, day_end = day_span(day, tz)
     everything = [m for host in hosts for m in host[2]]
     axis_start, axis_end = drawn_hours(
         day_start, day_end, everything, padding_minutes=padding_minutes, tz=tz
@@ -267,7 +260,7 @@ def build_day(
         bars = tuple(
             Bar(meeting, states[meeting], request_ids.get(meeting))
             for meeting in sorted(states, key=_order)
-            if _meets_day(meeting, _utc(day_start), _utc(day_end))
+            if _meets_day(meeting, as_utc(day_start), as_utc(day_end))
         )
         # A meeting that starts late in the day may end after midnight: the stretches reach
         # `duration` into the next day, so that one starting at 23:30 is found here.
@@ -281,7 +274,7 @@ def build_day(
                     padding_minutes=padding_minutes,
                     duration_minutes=duration_minutes,
                 )
-                if _utc(stretch[0]) < _utc(day_end)
+                if as_utc(stretch[0]) < as_utc(day_end)
             ]
             if all(may_host)
             else []
@@ -305,12 +298,12 @@ def hour_marks(start: datetime, end: datetime, tz: tzinfo) -> list[datetime]:
     clocks change, an hour is skipped or comes twice, as on the wall clock. Every zone's offset
     is a whole number of quarter hours, and so is any change of it (Lord Howe moves by half an
     hour), so the quarter hours from a whole UTC hour meet every local hour."""
-    moment = _utc(start).replace(minute=0, second=0, microsecond=0)
-    last = _utc(end)
+    moment = as_utc(start).replace(minute=0, second=0, microsecond=0)
+    last = as_utc(end)
     marks = []
     while moment <= last:
         local = moment.astimezone(tz)
-        if local.minute == 0 and moment >= _utc(start):
+        if local.minute == 0 and moment >= as_utc(start):
             marks.append(local)
         moment += _QUARTER
     return marks
@@ -319,17 +312,22 @@ def hour_marks(start: datetime, end: datetime, tz: tzinfo) -> list[datetime]:
 def _meets_day(meeting: Meeting, day_start: datetime, day_end: datetime) -> bool:
     """Whether a meeting is drawn on the day [day_start, day_end) (UTC): it overlaps the day,
     or takes no time at a moment of it."""
-    begins, ends = _utc(meeting.start), _utc(meeting.end)
+    begins, ends = as_utc(meeting.start), as_utc(meeting.end)
     return begins < day_end and (ends > day_start or begins >= day_start)
 
 
 def _order(meeting: Meeting) -> tuple[datetime, datetime, str, str]:
-    return (_utc(meeting.start), _utc(meeting.end), meeting.meeting_id, meeting.occurrence_id or "")
+    return (
+        as_utc(meeting.start),
+        as_utc(meeting.end),
+        meeting.meeting_id,
+        meeting.occurrence_id or "",
+    )
 
 
 def _floor_local_hour(moment: datetime, tz: tzinfo, lower: datetime) -> datetime:
     local = moment.astimezone(tz)
-    floored = _utc(local.replace(minute=0, second=0, microsecond=0))
+    floored = as_utc(local.replace(minute=0, second=0, microsecond=0))
     return max(lower, floored)
 
 
@@ -337,13 +335,7 @@ def _ceil_local_hour(moment: datetime, tz: tzinfo, upper: datetime) -> datetime:
     local = moment.astimezone(tz)
     if local.minute or local.second or local.microsecond:
         local = local.replace(minute=0, second=0, microsecond=0)
-        ceiled = _utc(local) + _HOUR
+        ceiled = as_utc(local) + _HOUR
     else:
-        ceiled = _utc(local)
+        ceiled = as_utc(local)
     return min(upper, ceiled)
-
-
-def _utc(moment: datetime) -> datetime:
-    if moment.tzinfo is None or moment.utcoffset() is None:
-        raise ValueError("times on a schedule must be timezone-aware")
-    return moment.astimezone(UTC)
