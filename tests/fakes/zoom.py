@@ -407,6 +407,9 @@ def churning_fake(
     return fake
 
 
+MAX_FAULTS_IN_A_ROW = 2
+
+
 def random_faults(
     rng: random.Random,
     *,
@@ -415,17 +418,25 @@ def random_faults(
     api_prefix: str = "/v2",
 ) -> Callable[[FakeRequest], Fault | None]:
     """A `fault_rule`: this share of API requests answered 503, and this share a per-second
-    429 (Retry-After 1), at random; the token endpoint always answers."""
+    429 (Retry-After 1), at random; the token endpoint always answers. Faults are passing
+    trouble, not an outage: one request path gets at most MAX_FAULTS_IN_A_ROW of them in a row
+    (else which request drew five 503s in a row, and so failed for good, would depend on the
+    order concurrent requests happened to arrive in: a test that fails once in a few hundred
+    runs)."""
+    in_a_row: dict[str, int] = {}
 
     def rule(request: FakeRequest) -> Fault | None:
         if not request.path.startswith(api_prefix + "/"):
             return None
         roll = rng.random()
-        if roll < server_errors:
-            return Fault.server_error(503)
-        if roll < server_errors + rate_limited:
-            return Fault.too_many_requests(retry_after="1")
-        return None
+        fault = None
+        if in_a_row.get(request.path, 0) < MAX_FAULTS_IN_A_ROW:
+            if roll < server_errors:
+                fault = Fault.server_error(503)
+            elif roll < server_errors + rate_limited:
+                fault = Fault.too_many_requests(retry_after="1")
+        in_a_row[request.path] = in_a_row.get(request.path, 0) + 1 if fault else 0
+        return fault
 
     return rule
 
